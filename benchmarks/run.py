@@ -1,0 +1,99 @@
+"""`make bench`: time and peak memory of sikit's steps as whole processes.
+
+Writes benchmarks/RESULTS.md (and prints it). Never part of `make test`.
+Each step runs as its own `sikit` process, measured with os.wait4, so the
+figures include imports and file I/O, as a user would see them.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+SIKIT = [sys.executable, "-m", "sikit._cli"]
+sys.path.insert(0, str(HERE))
+from identity import main as identity_main  # noqa: E402
+
+
+def measure(args: list[str]) -> tuple[float, float]:
+    """Wall seconds and peak resident memory (MB) of one child process."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"failed: {' '.join(args)}\n{proc.stderr.read().decode()}")
+    return seconds, usage.ru_maxrss / 1024
+
+
+def machine() -> str:
+    mem = ""
+    try:
+        kb = int(next(line for line in open("/proc/meminfo") if line.startswith("MemTotal")).split()[1])
+        mem = f", {kb / 1024 / 1024:.0f} GB memory"
+    except (OSError, StopIteration):
+        pass
+    return f"{platform.machine()}, {os.cpu_count()} cores{mem}, Python {platform.python_version()}"
+
+
+def main() -> int:
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        steps = [
+            ("sample: 3,000 persons, export (GB18030 CSV + XLSX)",
+             [*SIKIT, "sample", "--out", str(tmp / "s3k"), "--customers", "3000"]),
+            ("clean: data/sample (3,302 contact rows, 28,474 order rows)",
+             [*SIKIT, "clean", "--contacts", str(ROOT / "data/sample/contacts.csv"),
+              "--orders", str(ROOT / "data/sample/orders.xlsx"), "--out", str(tmp / "c3k")]),
+            ("sample: 100,000 persons, parquet (~1M order rows)",
+             [*SIKIT, "sample", "--out", str(tmp / "s100k"), "--customers", "100000", "--format", "parquet"]),
+            ("clean: 100,000 persons, parquet (~1M order rows)",
+             [*SIKIT, "clean", "--contacts", str(tmp / "s100k/contacts.parquet"),
+              "--orders", str(tmp / "s100k/orders.parquet"), "--out", str(tmp / "c100k")]),
+            ("sample: 1,000,000 persons, parquet (~10M order rows)",
+             [*SIKIT, "sample", "--out", str(tmp / "s1m"), "--customers", "1000000", "--format", "parquet"]),
+            ("clean: 1,000,000 persons, parquet (~10M order rows)",
+             [*SIKIT, "clean", "--contacts", str(tmp / "s1m/contacts.parquet"),
+              "--orders", str(tmp / "s1m/orders.parquet"), "--out", str(tmp / "c1m")]),
+        ]
+        for label, args in steps:
+            seconds, peak = measure(args)
+            rows.append(f"| {label} | {seconds:.1f} | {peak:,.0f} |")
+            print(rows[-1], flush=True)
+    import contextlib
+    import io
+
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        identity_main(["--more"])
+    text = "\n".join([
+        "# Benchmark results",
+        "",
+        f"Machine: {machine()}. Made by `make bench` (`benchmarks/run.py`) on {time.strftime('%Y-%m-%d')}.",
+        "",
+        "## Time and peak memory, each step a whole `sikit` process",
+        "",
+        "| step | seconds | peak MB |",
+        "| --- | ---: | ---: |",
+        *rows,
+        "",
+        "## Cleaning against the generator's ground truth (`benchmarks/identity.py --more`)",
+        "",
+        buf.getvalue().strip(),
+        "",
+    ])
+    (HERE / "RESULTS.md").write_text(text, encoding="utf-8")
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
