@@ -121,3 +121,24 @@ def test_unreadable_files_say_so(tmp_path, content, expected):
 def test_missing_file(tmp_path):
     with pytest.raises(SikitInputError, match="not found"):
         read_contacts(tmp_path / "nope.csv")
+
+
+def test_orders_split_over_sheets_are_all_read(tmp_path):
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    first = wb.active
+    first.title = "订单1"
+    first.append(ORDER_HEADER)
+    first.append(ORDER_ROWS[0])
+    notes = wb.create_sheet("说明")
+    notes.append(["导出说明:金额单位为元"])
+    second = wb.create_sheet("订单2")
+    second.append(["订单导出(续)"])
+    second.append(ORDER_HEADER)
+    second.append(ORDER_ROWS[3])
+    wb.save(tmp_path / "o.xlsx")
+    df = read_orders(tmp_path / "o.xlsx")
+    assert df["order_id"].tolist() == ["E1", "E3"]
+    assert df["source_file"].tolist() == ["o.xlsx#订单1", "o.xlsx#订单2"]
+    assert df["source_row"].tolist() == [2, 3]

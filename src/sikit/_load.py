@@ -191,25 +191,30 @@ def _read_text(path: Path, table: str, lookup) -> tuple[pd.DataFrame, int]:
     return frame, header_line + 2
 
 
-def _read_excel(path: Path, table: str, lookup) -> tuple[pd.DataFrame, int]:
+def _read_excel(path: Path, table: str, lookup) -> list[tuple[pd.DataFrame, int, str]]:
+    """Every sheet whose top rows hold a matching header (big exports are split over sheets)."""
     try:
         sheets = pd.read_excel(path, sheet_name=None, header=None, dtype=object, engine="calamine")
     except Exception as exc:  # calamine raises its own error types
         raise SikitInputError(f"{path}: cannot read the spreadsheet ({type(exc).__name__}: {exc})") from None
-    for sheet in sheets.values():
+    parts = []
+    for name, sheet in sheets.items():
         rows = sheet.head(_HEADER_SEARCH_ROWS).to_numpy().tolist()
-        if rows and max(_header_score(r, lookup) for r in rows) > 0:
-            break
-    else:
+        if not rows or max(_header_score(r, lookup) for r in rows) == 0:
+            continue
+        header = _find_header(rows, lookup, str(path), table)
+        names = [str(v) if not pd.isna(v) else f"unnamed_{j}" for j, v in enumerate(sheet.iloc[header])]
+        frame = sheet.iloc[header + 1 :].reset_index(drop=True)
+        frame.columns = names
+        # The sheet's row 1 is index 0 here, so data row i sits on Excel row header + 2 + i.
+        parts.append((frame, header + 2, str(name)))
+    if not parts:
         if not any(len(s) for s in sheets.values()):
             raise SikitInputError(f"{path}: the workbook is empty, expected a header row and data rows")
         _find_header([], lookup, str(path), table)
-    header = _find_header(rows, lookup, str(path), table)
-    names = [str(v) if not pd.isna(v) else f"unnamed_{j}" for j, v in enumerate(sheet.iloc[header])]
-    frame = sheet.iloc[header + 1 :].reset_index(drop=True)
-    frame.columns = names
-    # The sheet's row 1 is index 0 here, so data row i sits on Excel row header + 2 + i.
-    return frame, header + 2
+    if len(parts) == 1:
+        return [(parts[0][0], parts[0][1], path.name)]
+    return [(frame, first, f"{path.name}#{sheet}") for frame, first, sheet in parts]
 
 
 def _read_parquet(path: Path) -> tuple[pd.DataFrame, int]:
@@ -233,16 +238,28 @@ def _read_one(path: str | PathLike, table: str) -> pd.DataFrame:
     if not magic:
         raise SikitInputError(f"{path}: the file is empty, expected a header row and data rows")
     if magic.startswith(b"PAR1"):
-        frame, first_row = _read_parquet(path)
+        parts = [(*_read_parquet(path), path.name)]
     elif magic.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
-        frame, first_row = _read_excel(path, table, lookup)
+        parts = _read_excel(path, table, lookup)
     else:
-        frame, first_row = _read_text(path, table, lookup)
-    out = canonicalize(frame, aliases)
-    check_columns(out, table, str(path))
-    if S.SOURCE_ROW not in out.columns:  # sikit's own output keeps its original provenance
-        out[S.SOURCE_FILE] = path.name
-        out[S.SOURCE_ROW] = pd.RangeIndex(first_row, first_row + len(out)).to_numpy()
+        parts = [(*_read_text(path, table, lookup), path.name)]
+    frames = []
+    for frame, first_row, label in parts:
+        out = canonicalize(frame, aliases)
+        check_columns(out, table, label if label != path.name else str(path))
+        if S.SOURCE_ROW not in out.columns:  # sikit's own output keeps its original provenance
+            out[S.SOURCE_FILE] = label
+            out[S.SOURCE_ROW] = pd.RangeIndex(first_row, first_row + len(out)).to_numpy()
+        frames.append(out)
+    return _concat(frames)
+
+
+def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    if len(frames) == 1:
+        return frames[0]
+    ignored = sorted({c for f in frames for c in f.attrs.get("ignored_columns", [])})
+    out = pd.concat(frames, ignore_index=True)
+    out.attrs = {"ignored_columns": ignored}
     return out
 
 
@@ -252,10 +269,7 @@ def _read_many(paths, table: str) -> pd.DataFrame:
     frames = [_read_one(p, table) for p in paths]
     if not frames:
         raise SikitInputError(f"no {table} file given")
-    ignored = sorted({c for f in frames for c in f.attrs.get("ignored_columns", [])})
-    out = pd.concat(frames, ignore_index=True)
-    out.attrs = {"ignored_columns": ignored}
-    return out
+    return _concat(frames)
 
 
 def read_contacts(path) -> pd.DataFrame:
