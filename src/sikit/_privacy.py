@@ -34,7 +34,11 @@ def mask_phone(phones: pd.Series) -> pd.Series:
     >>> mask_phone(pd.Series(["13800138000", None])).tolist()
     ['138****8000', nan]
     """
-    return mask_phones_in_text(phones)
+    s = phones.astype("str")
+    # Clean phones are exactly 11 digits: slicing is far faster than a regex.
+    exact = s.str.fullmatch(r"1[3-9]\d{9}").fillna(False).astype(bool)
+    out = mask_phones_in_text(s.where(~exact))
+    return out.mask(exact, s.str.slice(0, 3) + "****" + s.str.slice(7))
 
 
 def mask_phones_in_text(text: pd.Series) -> pd.Series:
