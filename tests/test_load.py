@@ -142,3 +142,11 @@ def test_orders_split_over_sheets_are_all_read(tmp_path):
     assert df["order_id"].tolist() == ["E1", "E3"]
     assert df["source_file"].tolist() == ["o.xlsx#订单1", "o.xlsx#订单2"]
     assert df["source_row"].tolist() == [2, 3]
+
+
+def test_quoted_fields_spanning_lines_keep_the_line_they_start_on(tmp_path):
+    path = tmp_path / "c.csv"
+    path.write_text('客户列表\n外部联系人ID,备注\nwm1,"第一行\n第二行"\nwm2,ok\n\nwm3,"a\n\nb"\nwm4,x\n', encoding="utf-8")
+    df = read_contacts(path)
+    assert df["customer_id"].fillna("").tolist() == ["wm1", "wm2", "", "wm3", "wm4"]
+    assert df["source_row"].tolist() == [3, 5, 6, 7, 10]

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from os import PathLike
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from . import _schema as S
@@ -187,8 +188,22 @@ def _read_text(path: Path, table: str, lookup) -> tuple[pd.DataFrame, int]:
     except (pd.errors.ParserError, ValueError) as exc:
         first = str(exc).strip().splitlines()[0]
         raise SikitInputError(f"{path}: malformed {delim!r}-separated text ({first})") from None
-    # 1-based physical line of each record: header is line header_line + 1.
-    return frame, header_line + 2
+    # 1-based physical line of each record: the header is line header_line + 1.
+    lines = text.count("\n") + (0 if text.endswith("\n") else 1)
+    if len(frame) == lines - header_line - 1:
+        return frame, header_line + 2
+    # Quoted fields spanning lines: number records by the line they start on.
+    return frame, _record_lines(text, delim, header_line)[: len(frame)]
+
+
+def _record_lines(text: str, delim: str, header_line: int) -> np.ndarray:
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
+    starts, last = [], 0
+    for i, _ in enumerate(reader):
+        if i > header_line:
+            starts.append(last + 1)
+        last = reader.line_num
+    return np.asarray(starts, dtype=np.int64)
 
 
 def _read_excel(path: Path, table: str, lookup) -> list[tuple[pd.DataFrame, int, str]]:
@@ -249,7 +264,9 @@ def _read_one(path: str | PathLike, table: str) -> pd.DataFrame:
         check_columns(out, table, label if label != path.name else str(path))
         if S.SOURCE_ROW not in out.columns:  # sikit's own output keeps its original provenance
             out[S.SOURCE_FILE] = label
-            out[S.SOURCE_ROW] = pd.RangeIndex(first_row, first_row + len(out)).to_numpy()
+            out[S.SOURCE_ROW] = (
+                first_row if isinstance(first_row, np.ndarray) else np.arange(first_row, first_row + len(out))
+            )
         frames.append(out)
     return _concat(frames)
 
