@@ -176,3 +176,18 @@ def test_exports_are_excel_safe(tmp_path):
 def test_nothing_given_is_an_error():
     with pytest.raises(sikit.SikitInputError):
         sikit.clean()
+
+
+def test_phone_chain_joining_two_unionids_is_reported():
+    # wm2 (no unionid) appears twice, once with each phone: it chains u1 and u2 together.
+    contacts = pd.DataFrame({
+        "外部联系人ID": ["wm1", "wm2", "wm2", "wm3"],
+        "unionid": ["u1", None, None, "u2"],
+        "手机号": ["13800138000", "13800138000", "13900139000", "13900139000"],
+    })
+    r = sikit.clean(contacts=contacts)
+    assert len(r.contacts) == 1
+    assert r.report["tables"]["contacts"]["identity"]["customers_with_several_unionids"] == 1
+    r = sikit.clean(contacts=contacts.iloc[[0, 1, 3]])  # without the chain: two customers, none flagged
+    assert len(r.contacts) == 2
+    assert r.report["tables"]["contacts"]["identity"]["customers_with_several_unionids"] == 0

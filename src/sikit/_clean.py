@@ -232,7 +232,6 @@ def _resolve(v: pd.DataFrame) -> tuple[np.ndarray, Counter]:
     notes["phone_shared_by_different_unionids"] = int(len(shared))
     links = pairs[~pairs["phone"].isin(shared)]
     m = int(first.max()) + 1
-    comp_codes = np.full(m, -1, dtype=np.int64)
     # Each comp may carry several phones; link comps through phone nodes.
     graph_rows = links["comp"].to_numpy()
     graph_cols = links["phone"].to_numpy() + m
@@ -277,6 +276,9 @@ def _clean_contacts(raw: pd.DataFrame, id_key: str | None):
 
     comp, notes = _resolve(ok)
     ok["_comp"] = comp
+    # Phones chained through a contact without unionid can still join two
+    # unionids; rare, but shown so an analyst can look.
+    notes["customers_with_several_unionids"] = int(ok.groupby("_comp")[S.UNIONID].nunique().gt(1).sum())
     # Primary row of a person: the earliest added, then the first in the export.
     ok = ok.sort_values(["_comp", S.ADDED_AT, "_pos"], na_position="last", kind="stable")
     is_primary = ~ok["_comp"].duplicated()
