@@ -499,7 +499,9 @@ def _match_customers(o: pd.DataFrame, keys: pd.DataFrame | None, id_key: str | N
             k = keys[keys["key_type"] == kind]
             # A key shared by two customers (a family phone) matches neither.
             k = k[~k["key"].duplicated(keep=False)]
-            cid = cid.fillna(o[col].map(k.set_index("key")[S.CUSTOMER_ID]).astype("str"))
+            need = cid.isna() & o[col].notna()  # look up only what is still unmatched
+            if need.any():
+                cid[need] = o.loc[need, col].map(k.set_index("key")[S.CUSTOMER_ID]).astype("str")
         matched = cid.notna()
     else:
         matched = pd.Series(pd.NA, index=o.index, dtype="boolean")
