@@ -60,3 +60,18 @@ def test_empty_or_binary_file_exit_2(tmp_path, content):
 def test_nothing_to_clean_exit_2(tmp_path):
     p = run("clean", "--out", tmp_path / "out")
     assert p.returncode == 2 and "nothing to clean" in p.stderr
+
+
+def test_sample_then_clean_round_trip(tmp_path):
+    p = run("sample", "--out", tmp_path / "s", "--customers", "150", "--seed", "3")
+    assert p.returncode == 0, p.stderr
+    assert (tmp_path / "s" / "contacts.csv").exists() and (tmp_path / "s" / "orders.xlsx").exists()
+    p = run("clean", "--contacts", tmp_path / "s" / "contacts.csv", "--orders", tmp_path / "s" / "orders.xlsx",
+            "--out", tmp_path / "c", "--lang", "en")
+    assert p.returncode == 0, p.stderr
+    assert "holds" in p.stdout
+
+
+def test_sample_bad_size_exit_2(tmp_path):
+    p = run("sample", "--out", tmp_path / "s", "--customers", "0")
+    assert p.returncode == 2 and "customers" in p.stderr and "Traceback" not in p.stderr
