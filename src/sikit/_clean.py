@@ -24,8 +24,6 @@ from ._privacy import mask_phone, mask_phones_in_text, pseudonymous_id, write_cs
 
 __all__ = ["clean", "CleanResult"]
 
-_MOBILE = r"^1[3-9]\d{9}$"
-
 CONTACT_COLUMNS = [
     S.CUSTOMER_ID, S.UNIONID, S.NAME, S.PHONE, S.ADDED_AT, S.CHANNEL, S.STAFF, S.TAGS,
     S.REFERRER_ID, S.MEMBER_TIER, S.GROUPS, S.REMARK,
@@ -166,22 +164,28 @@ def _first_reason(checks, index) -> tuple[pd.Series, pd.Series]:
     return reason, detail
 
 
-def _codes(s: pd.Series) -> np.ndarray:
-    return pd.factorize(s, use_na_sentinel=True)[0]
+def _components(n: int, links: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
+    """Connected components of ``n`` items linked through shared keys.
 
-
-def _components(n: int, key_codes: list[np.ndarray]) -> np.ndarray:
-    """Connected components of rows linked through shared keys (codes -1 = no key)."""
+    Each link set is (item, key code) pairs; items sharing a code in any set
+    end in one component.
+    """
     rows, nodes, offset = [], [], n
-    for codes in key_codes:
-        has = codes >= 0
-        rows.append(np.nonzero(has)[0])
-        nodes.append(codes[has] + offset)
-        offset += int(codes.max()) + 1 if has.any() else 0
+    for items, codes in links:
+        rows.append(items)
+        nodes.append(codes + offset)
+        offset += int(codes.max()) + 1 if len(codes) else 0
     r = np.concatenate(rows) if rows else np.array([], dtype=np.int64)
     c = np.concatenate(nodes) if nodes else np.array([], dtype=np.int64)
     graph = sp.coo_matrix((np.ones(len(r), dtype=np.int8), (r, c)), shape=(offset, offset))
     return connected_components(graph, directed=False)[1][:n]
+
+
+def _key_links(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(row, key code) for every row that has the key."""
+    codes = pd.factorize(s, use_na_sentinel=True)[0]
+    has = codes >= 0
+    return np.nonzero(has)[0], codes[has]
 
 
 # --- contacts ------------------------------------------------------------------------
@@ -202,7 +206,7 @@ def _contact_values(raw: pd.DataFrame, fixes: Counter) -> tuple[pd.DataFrame, li
     v[S.REFERRER_ID] = V.id_to_str(_column(raw, S.REFERRER_ID))
     v[N_CONTACTS] = pd.to_numeric(_column(raw, N_CONTACTS), errors="coerce")
     # A member id that is really a phone number is a phone, never a shown id.
-    id_is_phone = v[S.CUSTOMER_ID].str.fullmatch(_MOBILE).fillna(False).astype(bool)
+    id_is_phone = V.is_mobile(v[S.CUSTOMER_ID])
     fill = id_is_phone & v[S.PHONE].isna()
     v[S.PHONE] = v[S.PHONE].mask(fill, v[S.CUSTOMER_ID])
     id_fix = pd.Series(np.where(id_is_phone, "customer_id_is_phone", None), index=raw.index, dtype="str")
@@ -221,23 +225,18 @@ def _resolve(v: pd.DataFrame) -> tuple[np.ndarray, Counter]:
     n = len(v)
     if n == 0:
         return np.zeros(0, dtype=np.int64), notes
-    first = _components(n, [_codes(v[S.CUSTOMER_ID]), _codes(v[S.UNIONID])])
+    first = _components(n, [_key_links(v[S.CUSTOMER_ID]), _key_links(v[S.UNIONID])])
     # Phones link components, but never two that carry different unionids:
     # one WeChat identity per person, so a shared (family) phone is not enough.
     has_union = pd.Series(v[S.UNIONID].notna().to_numpy()).groupby(first).any()
-    pairs = pd.DataFrame({"phone": _codes(v[S.PHONE]), "comp": first}).query("phone >= 0").drop_duplicates()
+    rows, phones = _key_links(v[S.PHONE])
+    pairs = pd.DataFrame({"phone": phones, "comp": first[rows]}).drop_duplicates()
     pairs["union"] = has_union.reindex(pairs["comp"]).to_numpy()
     per_phone = pairs.groupby("phone")["union"].sum()
     shared = per_phone[per_phone >= 2].index
     notes["phone_shared_by_different_unionids"] = int(len(shared))
     links = pairs[~pairs["phone"].isin(shared)]
-    m = int(first.max()) + 1
-    # Each comp may carry several phones; link comps through phone nodes.
-    graph_rows = links["comp"].to_numpy()
-    graph_cols = links["phone"].to_numpy() + m
-    size = m + (int(pairs["phone"].max()) + 1 if len(pairs) else 0)
-    graph = sp.coo_matrix((np.ones(len(graph_rows), dtype=np.int8), (graph_rows, graph_cols)), shape=(size, size))
-    comp_codes = connected_components(graph, directed=False)[1][:m]
+    comp_codes = _components(int(first.max()) + 1, [(links["comp"].to_numpy(), links["phone"].to_numpy())])
     return comp_codes[first], notes
 
 
@@ -284,7 +283,7 @@ def _clean_contacts(raw: pd.DataFrame, id_key: str | None):
     is_primary = ~ok["_comp"].duplicated()
     groups = ok.groupby("_comp", sort=False)
 
-    displayable = ok[S.CUSTOMER_ID].where(~ok[S.CUSTOMER_ID].str.fullmatch(_MOBILE).fillna(False).astype(bool))
+    displayable = ok[S.CUSTOMER_ID].where(~V.is_mobile(ok[S.CUSTOMER_ID]))
     first_id = displayable.groupby(ok["_comp"]).first()
     first_union = groups[S.UNIONID].first()
     first_phone = groups[S.PHONE].first()
@@ -505,14 +504,14 @@ def _match_customers(o: pd.DataFrame, keys: pd.DataFrame | None, id_key: str | N
         matched = cid.notna()
     else:
         matched = pd.Series(pd.NA, index=o.index, dtype="boolean")
-    own = o[S.CUSTOMER_ID].where(~o[S.CUSTOMER_ID].str.fullmatch(_MOBILE).fillna(False).astype(bool))
-    cid = cid.fillna(own)
-    phone_as_id = o[S.CUSTOMER_ID].where(o[S.CUSTOMER_ID].str.fullmatch(_MOBILE).fillna(False).astype(bool))
+    id_is_phone = V.is_mobile(o[S.CUSTOMER_ID])
+    cid = cid.fillna(o[S.CUSTOMER_ID].where(~id_is_phone))
+    phone_as_id = o[S.CUSTOMER_ID].where(id_is_phone)
     for kind, values in (("unionid", o[S.UNIONID]), ("phone", o[S.PHONE].fillna(phone_as_id))):
         need = cid.isna() & values.notna()
         if need.any():
             cid[need] = pseudonymous_id(values[need], kind, id_key)
-    return cid.astype("str"), matched.astype("boolean") if keys is None else matched.astype(bool)
+    return cid.astype("str"), matched
 
 
 # --- entry point ---------------------------------------------------------------------------

@@ -156,7 +156,7 @@ def _find_header(rows: list[list[object]], lookup, where: str, table: str) -> in
     return scores.index(max(scores))
 
 
-def _read_text(path: Path, table: str, lookup) -> tuple[pd.DataFrame, int]:
+def _read_text(path: Path, table: str, lookup) -> tuple[pd.DataFrame, np.ndarray]:
     data = path.read_bytes()
     text = _decode(data, str(path))
     if not text.strip():
@@ -191,7 +191,7 @@ def _read_text(path: Path, table: str, lookup) -> tuple[pd.DataFrame, int]:
     # 1-based physical line of each record: the header is line header_line + 1.
     lines = text.count("\n") + (0 if text.endswith("\n") else 1)
     if len(frame) == lines - header_line - 1:
-        return frame, header_line + 2
+        return frame, _rows_from(header_line + 2, len(frame))
     # Quoted fields spanning lines: number records by the line they start on.
     return frame, _record_lines(text, delim, header_line)[: len(frame)]
 
@@ -206,7 +206,11 @@ def _record_lines(text: str, delim: str, header_line: int) -> np.ndarray:
     return np.asarray(starts, dtype=np.int64)
 
 
-def _read_excel(path: Path, table: str, lookup) -> list[tuple[pd.DataFrame, int, str]]:
+def _rows_from(first: int, n: int) -> np.ndarray:
+    return np.arange(first, first + n, dtype=np.int64)
+
+
+def _read_excel(path: Path, table: str, lookup) -> list[tuple[pd.DataFrame, np.ndarray, str]]:
     """Every sheet whose top rows hold a matching header (big exports are split over sheets)."""
     try:
         sheets = pd.read_excel(path, sheet_name=None, header=None, dtype=object, engine="calamine")
@@ -222,7 +226,7 @@ def _read_excel(path: Path, table: str, lookup) -> list[tuple[pd.DataFrame, int,
         frame = sheet.iloc[header + 1 :].reset_index(drop=True)
         frame.columns = names
         # The sheet's row 1 is index 0 here, so data row i sits on Excel row header + 2 + i.
-        parts.append((frame, header + 2, str(name)))
+        parts.append((frame, _rows_from(header + 2, len(frame)), str(name)))
     if not parts:
         if not any(len(s) for s in sheets.values()):
             raise SikitInputError(f"{path}: the workbook is empty, expected a header row and data rows")
@@ -232,12 +236,12 @@ def _read_excel(path: Path, table: str, lookup) -> list[tuple[pd.DataFrame, int,
     return [(frame, first, f"{path.name}#{sheet}") for frame, first, sheet in parts]
 
 
-def _read_parquet(path: Path) -> tuple[pd.DataFrame, int]:
+def _read_parquet(path: Path) -> tuple[pd.DataFrame, np.ndarray]:
     try:
         frame = pd.read_parquet(path)
     except Exception as exc:
         raise SikitInputError(f"{path}: cannot read the Parquet file ({type(exc).__name__}: {exc})") from None
-    return frame.reset_index(drop=True), 1
+    return frame.reset_index(drop=True), _rows_from(1, len(frame))
 
 
 def _read_one(path: str | PathLike, table: str) -> pd.DataFrame:
@@ -259,14 +263,12 @@ def _read_one(path: str | PathLike, table: str) -> pd.DataFrame:
     else:
         parts = [(*_read_text(path, table, lookup), path.name)]
     frames = []
-    for frame, first_row, label in parts:
+    for frame, rows, label in parts:
         out = canonicalize(frame, aliases)
-        check_columns(out, table, label if label != path.name else str(path))
+        check_columns(out, table, str(path.with_name(label)))
         if S.SOURCE_ROW not in out.columns:  # sikit's own output keeps its original provenance
             out[S.SOURCE_FILE] = label
-            out[S.SOURCE_ROW] = (
-                first_row if isinstance(first_row, np.ndarray) else np.arange(first_row, first_row + len(out))
-            )
+            out[S.SOURCE_ROW] = rows
         frames.append(out)
     return _concat(frames)
 

@@ -14,10 +14,12 @@ from pathlib import Path
 
 import pandas as pd
 
+from ._values import is_mobile
+
 __all__ = ["mask_phone", "mask_phones_in_text", "mask_pii", "pseudonymous_id", "neutralize_formulas", "write_csv"]
 
-MOBILE_PATTERN = r"1[3-9]\d{9}"
-# A mobile number standing alone in text, not part of a longer digit run.
+# A mobile number (schema.MOBILE_PATTERN, split into groups to keep the ends)
+# standing alone in text, not part of a longer digit run.
 _MOBILE_IN_TEXT = r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)"
 
 # Environment variable holding the brand's secret key for pseudonymous ids.
@@ -36,7 +38,7 @@ def mask_phone(phones: pd.Series) -> pd.Series:
     """
     s = phones.astype("str")
     # Clean phones are exactly 11 digits: slicing is far faster than a regex.
-    exact = s.str.fullmatch(r"1[3-9]\d{9}").fillna(False).astype(bool)
+    exact = is_mobile(s)
     out = mask_phones_in_text(s.where(~exact))
     return out.mask(exact, s.str.slice(0, 3) + "****" + s.str.slice(7))
 

@@ -6,6 +6,8 @@ Every other module refers to these names; nothing else spells a column.
 from __future__ import annotations
 
 TIMEZONE = "Asia/Shanghai"
+# An 11-digit mainland mobile number, the one form a clean phone takes.
+MOBILE_PATTERN = r"1[3-9][0-9]{9}"
 
 # --- canonical columns -------------------------------------------------------
 CUSTOMER_ID = "customer_id"

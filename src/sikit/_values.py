@@ -38,12 +38,13 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from sikit._schema import STATUS_ALIASES, TIMEZONE
+from sikit._schema import MOBILE_PATTERN, STATUS_ALIASES, TIMEZONE
 
 __all__ = [
     "FIX_CODES",
     "clean_text",
     "id_to_str",
+    "is_mobile",
     "is_test_account",
     "map_status",
     "normalize_phone",
@@ -441,13 +442,24 @@ def id_to_str(s: pd.Series) -> pd.Series:
 
 # --- phone -------------------------------------------------------------------------------
 _PHONE_SEPARATORS = f"[{_WS_CLASS_BODY}\\-.()_\u00b7\u2010-\u2015\u2212\u30fb]"
-_BARE_MOBILE_RE = r"1[3-9][0-9]{9}"
 _MOBILE_RE = r"(?:\+86|0086|86)?1[3-9][0-9]{9}"
 # order matters: the fix codes are indexes into this list
 _PHONE_LABELS = [PHONE_REFORMATTED, PHONE_MASKED, PHONE_SCIENTIFIC, PHONE_LANDLINE, PHONE_INVALID]
 _SCI_RE = r"^\+?(?P<i>[0-9])(?:\.(?P<f>[0-9]+))?[eE]\+?(?P<e>[0-9]{1,2})$"
 _LANDLINE_RE = r"^(?:0[1-9][0-9]{8,10}|[48]00[0-9]{7})$"
 _LANDLINE_INTL_RE = r"^(?:\+|00)86(?:0?[1-9][0-9]{8,10})$"
+
+
+def is_mobile(s: pd.Series) -> pd.Series:
+    """True where a value is exactly an 11-digit mainland mobile (a clean phone).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> is_mobile(pd.Series(["13800138000", "wm1", None])).tolist()
+    [True, False, False]
+    """
+    return s.astype("str").str.fullmatch(MOBILE_PATTERN).fillna(False).astype(bool)
 
 
 def normalize_phone(s: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -499,7 +511,7 @@ def normalize_phone(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     raw, _, is_float = _text(s)
     t = _halfwidth_str(raw)
     # Fast path: most cells already are (or trim to) the bare 11 digits.
-    bare = t.str.fullmatch(_BARE_MOBILE_RE, na=False).to_numpy()
+    bare = t.str.fullmatch(MOBILE_PATTERN, na=False).to_numpy()
     exact = (raw == t).to_numpy() & ~is_float
     codes = np.where(bare & ~exact, 0, -1).astype(np.int8)
     phone = t.where(bare)
