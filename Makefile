@@ -32,8 +32,11 @@ system-deps:
 	  fi; \
 	fi
 
+AS_OF  := 2026-10-31
+
 demo: $(VENV)/.runtime
 	$(BIN)/sikit clean --contacts $(SAMPLE)/contacts.csv --orders $(SAMPLE)/orders.xlsx --out $(OUT)
+	$(BIN)/sikit segment --data $(OUT) --as-of $(AS_OF) --out $(OUT)
 
 test: $(VENV)/.dev system-deps
 	$(BIN)/python -m pytest -q tests src/sikit notebooks --nbval --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg

@@ -33,6 +33,16 @@ def measure(args: list[str]) -> tuple[float, float]:
     return seconds, usage.ru_maxrss / 1024
 
 
+def layered(out: Path) -> str:
+    """What a segment step did, read from its layers.csv: customers, buyers, layers."""
+    import pandas as pd
+
+    layers = pd.read_csv(out / "layers.csv", usecols=["layer", "frequency"], encoding="utf-8-sig")
+    buyers = int((layers["frequency"] > 0).sum())
+    return (f": {len(layers):,} customers, {buyers:,} buyers in {layers['layer'].max() - 1} layers"
+            f" + {len(layers) - buyers:,} not yet converted")
+
+
 def machine() -> str:
     mem = ""
     try:
@@ -64,8 +74,15 @@ def main() -> int:
              [*SIKIT, "clean", "--contacts", str(tmp / "s1m/contacts.parquet"),
               "--orders", str(tmp / "s1m/orders.parquet"), "--out", str(tmp / "c1m")]),
         ]
+        # Layering reads what cleaning wrote: one step per size, auto k.
+        for size, folder in (("data/sample", "c3k"), ("100,000 persons", "c100k"), ("1,000,000 persons", "c1m")):
+            steps.append((f"segment: {size} (features, auto k, stability, every customer assigned)",
+                          [*SIKIT, "segment", "--data", str(tmp / folder), "--as-of", "2026-10-31",
+                           "--out", str(tmp / f"seg-{folder}")]))
         for label, args in steps:
             seconds, peak = measure(args)
+            if args[3] == "segment":
+                label += layered(Path(args[args.index("--out") + 1]))
             rows.append(f"| {label} | {seconds:.1f} | {peak:,.0f} |")
             print(rows[-1], flush=True)
     import contextlib

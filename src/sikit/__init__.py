@@ -1,9 +1,12 @@
 """sikit: private-domain (私域) customer analytics for Jupyter.
 
-Load and clean real contact and order exports with nothing lost; later
-stages layer customers, score repurchase and measure the operating loop.
+Load and clean real contact and order exports with nothing lost, compute
+point-in-time features, layer customers (k-means layers with business
+names, the classic 8-class RFM, value concentration, migration); later
+stages score repurchase and measure the operating loop.
 """
 
+from . import features
 from ._clean import CleanResult, clean
 from ._errors import SikitInputError
 from ._load import read_contacts, read_orders
@@ -13,24 +16,49 @@ __version__ = "0.1.0"
 
 __all__ = [
     "CleanResult",
+    "Concentration",
+    "Layering",
+    "LayeringStabilityWarning",
+    "Segmentation",
     "SikitInputError",
     "clean",
     "configure_plotting",
+    "features",
     "mask_phone",
     "mask_pii",
+    "migration",
+    "migration_flows",
+    "migration_summary",
     "neutralize_formulas",
     "plot_clean_report",
+    "plot_k_selection",
+    "plot_layers",
+    "plot_migration",
+    "plot_pareto",
+    "plot_rfm_classes",
     "pseudonymous_id",
     "read_contacts",
     "read_orders",
+    "rfm_class_table",
+    "rfm_classes",
+    "rfm_split_points",
+    "segment",
+    "value_concentration",
 ]
 
-_LAZY = {"configure_plotting": "._plot", "plot_clean_report": "._plot"}
+_LAZY = {
+    **dict.fromkeys(["configure_plotting", "plot_clean_report", "plot_k_selection", "plot_layers", "plot_migration",
+                     "plot_pareto", "plot_rfm_classes"], "._plot"),
+    **dict.fromkeys(["Layering", "LayeringStabilityWarning"], "._layers"),
+    **dict.fromkeys(["Segmentation", "segment"], "._segment"),
+    **dict.fromkeys(["Concentration", "migration", "migration_flows", "migration_summary", "rfm_class_table",
+                     "rfm_classes", "rfm_split_points", "value_concentration"], "._rfm"),
+}
 
 
 def __getattr__(name):
-    # Plotting pulls in matplotlib and seaborn: load it only when asked for,
-    # so the CLI and the cleaning functions start fast.
+    # scikit-learn, matplotlib and seaborn are slow to import: load them only
+    # when asked for, so the CLI and the cleaning functions start fast.
     if name in _LAZY:
         import importlib
 

@@ -37,6 +37,30 @@ def _cmd_clean(args: argparse.Namespace) -> int:
     return 0 if result.report["balanced"] else 1
 
 
+def _n_layers(value: str):
+    if value == "auto":
+        return value
+    try:
+        k = int(value)
+    except ValueError:
+        k = 0
+    if k < 1:
+        raise argparse.ArgumentTypeError(f"expected 'auto' or a positive whole number, got {value!r}")
+    return k
+
+
+def _cmd_segment(args: argparse.Namespace) -> int:
+    from ._segment import read_clean, segment
+
+    orders, contacts = read_clean(args.data)
+    seg = segment(orders, contacts, as_of=args.as_of, n_layers=args.n_layers)
+    paths = seg.write(args.out)
+    print(seg.summary(lang=args.lang))
+    print()
+    print(("输出" if args.lang == "zh" else "written") + f": {Path(args.out)}/ ({', '.join(p.name for p in paths.values())})")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sikit", description="Private-domain (私域) customer analytics.")
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
@@ -56,6 +80,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="folder for the clean tables and the report")
     p.add_argument("--lang", choices=["zh", "en"], default="zh", help="language of the printed report")
     p.set_defaults(func=_cmd_clean)
+
+    p = sub.add_parser("segment", help="layer every customer known at a date (k-means layers + 8-class RFM)")
+    p.add_argument("--data", required=True, help="folder written by `sikit clean` (orders.parquet, contacts.parquet)")
+    p.add_argument("--as-of", required=True, help="the day to describe, e.g. 2026-10-31; later data are ignored")
+    p.add_argument("--out", required=True, help="folder for layers.csv and layers_profile.csv")
+    p.add_argument("--n-layers", type=_n_layers, default="auto", help="'auto' (silhouette, k=3..8) or a number")
+    p.add_argument("--lang", choices=["zh", "en"], default="zh", help="language of the printed summary")
+    p.set_defaults(func=_cmd_segment)
     return parser
 
 

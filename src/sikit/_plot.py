@@ -1,20 +1,34 @@
-"""The one place for plot fonts and theme, and the cleaning-report chart.
+"""The one place for plot fonts and theme, and sikit's charts.
 
 seaborn's ``set_theme()`` resets matplotlib's fonts, so sikit sets the theme
-and the CJK font together here and nowhere else.
+and the CJK font together here and nowhere else. Every chart calls
+:func:`configure_plotting` first and labels itself in the language it
+returns; charts show counts and shares only, never customer ids or phones.
 """
 
 from __future__ import annotations
 
+import textwrap
 import warnings
 from functools import lru_cache
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 import seaborn as sns
 from matplotlib import font_manager
+from matplotlib.ticker import MaxNLocator, PercentFormatter
 
-__all__ = ["configure_plotting", "cjk_font", "plot_clean_report"]
+__all__ = [
+    "configure_plotting",
+    "cjk_font",
+    "plot_clean_report",
+    "plot_k_selection",
+    "plot_layers",
+    "plot_migration",
+    "plot_pareto",
+    "plot_rfm_classes",
+]
 
 # Fonts that carry Simplified Chinese glyphs, most preferred first.
 CJK_FONTS = (
@@ -114,4 +128,143 @@ def plot_clean_report(report: dict, lang: str = "zh"):
         ax.set_title(title)
         ax.set_xlabel("行数" if zh else "rows")
         ax.set_ylabel("")
+    return fig
+
+
+def _start(lang: str, figsize) -> tuple[bool, plt.Figure, plt.Axes]:
+    """Theme and font first, then one axes: (labels in Chinese?, figure, axes)."""
+    zh = configure_plotting(lang) == "zh"
+    fig, ax = plt.subplots(figsize=figsize, layout="constrained")
+    return zh, fig, ax
+
+
+def plot_layers(profile: pd.DataFrame, lang: str = "zh"):
+    """Share of customers beside share of spend, per layer: who brings the money.
+
+    Parameters
+    ----------
+    profile : DataFrame
+        ``Segmentation.profile`` (or ``Layering.profile_``): indexed by layer
+        number, with ``layer_name_zh``/``layer_name_en``, ``customer_share``
+        and ``spend_share``.
+    lang : {"zh", "en"}
+    """
+    zh, fig, ax = _start(lang, (9, 1.0 + 0.75 * len(profile)))
+    names = profile["layer_name_zh" if zh else "layer_name_en"]
+    labels = [f"{layer} {name}" for layer, name in zip(profile.index, names)]
+    y = np.arange(len(profile))
+    height = 0.38
+    palette = sns.color_palette()
+    for offset, col, label, color in (
+        (-height / 2, "customer_share", "客户占比" if zh else "share of customers", palette[0]),
+        (height / 2, "spend_share", "消费占比" if zh else "share of spend", palette[1]),
+    ):
+        bars = ax.barh(y + offset, profile[col].to_numpy(dtype=float), height, label=label, color=color)
+        ax.bar_label(bars, labels=[f"{v:.0%}" for v in profile[col]], padding=3, fontsize=9)
+    ax.set_yticks(y, labels)
+    ax.invert_yaxis()  # layer 1, the most valuable, on top
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.set_xlim(0, min(1.0, max(profile["customer_share"].max(), profile["spend_share"].max()) * 1.15 + 0.02))
+    ax.set_xlabel("")
+    ax.set_title("各层的客户占比与消费占比" if zh else "share of customers and of spend by layer")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    return fig
+
+
+def plot_pareto(concentration, lang: str = "zh"):
+    """The Pareto curve of spend, the line of equal spend, and the top share marked.
+
+    Parameters
+    ----------
+    concentration : Concentration
+        ``Segmentation.concentration`` or ``sikit.value_concentration(...)``.
+    lang : {"zh", "en"}
+    """
+    zh, fig, ax = _start(lang, (6.5, 5.5))
+    c = concentration
+    ax.plot(c.curve["customer_share"], c.curve["spend_share"], lw=2,
+            label="累计消费占比" if zh else "cumulative share of spend")
+    ax.plot([0, 1], [0, 1], ls="--", color="grey", lw=1, label="人人消费相同" if zh else "equal spend")
+    ax.fill_between(c.curve["customer_share"], c.curve["customer_share"], c.curve["spend_share"], alpha=0.12)
+    ax.vlines(c.top, 0, c.top_share, ls=":", color="black", lw=1)
+    ax.hlines(c.top_share, 0, c.top, ls=":", color="black", lw=1)
+    ax.plot([c.top], [c.top_share], "o", color="black")
+    note = (f"前 {c.top:.0%} 客户贡献 {c.top_share:.0%} 消费" if zh
+            else f"top {c.top:.0%} of customers bring {c.top_share:.0%} of spend")
+    ax.annotate(note, (c.top, c.top_share), xytext=(12, -24), textcoords="offset points")
+    for axis in (ax.xaxis, ax.yaxis):
+        axis.set_major_formatter(PercentFormatter(1.0))
+    ax.set(xlim=(0, 1), ylim=(0, 1.02))
+    ax.set_xlabel("客户占比(按消费从高到低)" if zh else "share of customers (highest spend first)")
+    ax.set_ylabel("消费占比" if zh else "share of spend")
+    ax.set_title((f"消费集中度:基尼系数 {c.gini:.2f}" if zh else f"spend concentration: Gini {c.gini:.2f}"))
+    ax.legend(loc="lower right")
+    return fig
+
+
+def plot_migration(table: pd.DataFrame, lang: str = "zh"):
+    """Heatmap of a :func:`sikit.migration` table: customers by layer then (rows) and now (columns).
+
+    The row and column labels are the table's own: make the table with
+    ``by="layer_name_en"`` for English ones.
+    """
+    rows, cols = table.shape
+    zh, fig, ax = _start(lang, (2.4 + 1.15 * cols, 1.6 + 0.55 * rows))
+    sns.heatmap(table, annot=True, fmt="d", cmap="Blues", cbar=False, linewidths=0.5, linecolor="white", ax=ax)
+    ax.set_xlabel("本期" if zh else "now")
+    ax.set_ylabel("上期" if zh else "then")
+    ax.xaxis.set_label_position("top")
+    ax.xaxis.tick_top()
+    ax.tick_params(axis="both", length=0)
+    # Long English names ("not yet converted") would run into each other.
+    ax.set_xticklabels([textwrap.fill(str(c), 11) for c in table.columns])
+    plt.setp(ax.get_yticklabels(), rotation=0)
+    # The column label sits on top, where an axes title would be: title the figure.
+    fig.suptitle("客户层迁移(人数)" if zh else "layer migration (customers)")
+    return fig
+
+
+def plot_rfm_classes(table: pd.DataFrame, lang: str = "zh"):
+    """Customers in each of the eight RFM classes, from :func:`sikit.rfm_class_table`."""
+    zh, fig, ax = _start(lang, (9, 4.8))
+    names = table["rfm_class_zh" if zh else "rfm_class_en"]
+    labels = [f"{code} {name}" for code, name in zip(table["rfm_code"], names)]
+    palette = sns.color_palette()
+    # 重要 (high spend, M↑) in one colour, 一般 (M↓) in another.
+    colors = [palette[0] if str(code).endswith("M↑") else palette[7] for code in table["rfm_code"]]
+    y = np.arange(len(table))
+    bars = ax.barh(y, table["customers"].to_numpy(dtype=float), color=colors)
+    ax.bar_label(bars, labels=[f"{n:,} ({s:.0%})" for n, s in zip(table["customers"], table["share"].fillna(0))],
+                 padding=3, fontsize=9)
+    ax.set_yticks(y, labels)
+    ax.invert_yaxis()
+    ax.set_xlim(0, max(float(table["customers"].max()), 1.0) * 1.18)
+    ax.set_xlabel("客户数" if zh else "customers")
+    ax.set_title("RFM 八类客户" if zh else "the eight RFM classes")
+    return fig
+
+
+def plot_k_selection(layering, lang: str = "zh"):
+    """Silhouette of every number of layers k tried, the chosen k highlighted.
+
+    ``layering`` is a fitted :class:`sikit.Layering` (``Segmentation.layering``).
+    When k was set rather than chosen the chart says so instead.
+    """
+    zh, fig, ax = _start(lang, (6.5, 3.8))
+    k = layering.n_layers_
+    sel = getattr(layering, "selection_", None)
+    ax.set_title("按轮廓系数选择层数 k" if zh else "choosing the number of layers k by silhouette")
+    if sel is None or len(sel) == 0:
+        ax.text(0.5, 0.5, layering.n_layers_reason_["zh" if zh else "en"], ha="center", va="center",
+                transform=ax.transAxes, wrap=True)
+        ax.set_axis_off()
+        return fig
+    ax.plot(sel["k"], sel["silhouette"], "o-", color="grey")
+    best = sel[sel["k"] == k]
+    ax.plot(best["k"], best["silhouette"], "o", ms=12, color=sns.color_palette()[3],
+            label=f"选定 k={k}" if zh else f"chosen k={k}")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlabel("层数 k" if zh else "number of layers k")
+    ax.set_ylabel("轮廓系数(越高越好)" if zh else "silhouette (higher is better)")
+    ax.legend()
     return fig

@@ -133,3 +133,20 @@ RECORD_FIXES: dict[str, tuple[str, str]] = {
     "partial_refund_kept_paid": ("部分退款,订单仍计为已付款", "partial refund: order stays paid with a lower net"),
     "full_refund_set_refunded": ("全额退款,状态改为已退款", "full refund: status set to refunded"),
 }
+
+# --- customer features (sikit.features) -----------------------------------------
+FIRST_PURCHASE = "first_purchase"
+LAST_PURCHASE = "last_purchase"
+RECENCY_DAYS = "recency_days"
+FREQUENCY = "frequency"
+MONETARY = "monetary"
+MONETARY_MEAN = "monetary_mean"
+DAYS_SINCE_FIRST = "days_since_first_purchase"
+TENURE_DAYS = "tenure_days"
+
+# --- layers ---------------------------------------------------------------------------
+LAYER = "layer"
+LAYER_NAME_ZH = "layer_name_zh"
+LAYER_NAME_EN = "layer_name_en"
+RFM_CLASS_ZH = "rfm_class_zh"
+RFM_CLASS_EN = "rfm_class_en"
