@@ -34,9 +34,9 @@ system-deps:
 
 AS_OF  := 2026-10-31
 
+# clean, segment and score the committed sample (`sikit run` = the three steps in one go)
 demo: $(VENV)/.runtime
-	$(BIN)/sikit clean --contacts $(SAMPLE)/contacts.csv --orders $(SAMPLE)/orders.xlsx --out $(OUT)
-	$(BIN)/sikit segment --data $(OUT) --as-of $(AS_OF) --out $(OUT)
+	$(BIN)/sikit run --contacts $(SAMPLE)/contacts.csv --orders $(SAMPLE)/orders.xlsx --as-of $(AS_OF) --out $(OUT)
 
 test: $(VENV)/.dev system-deps
 	$(BIN)/python -m pytest -q tests src/sikit notebooks --nbval --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg

@@ -19,6 +19,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 SIKIT = [sys.executable, "-m", "sikit._cli"]
 sys.path.insert(0, str(HERE))
+from bgnbd import main as bgnbd_main  # noqa: E402
 from identity import main as identity_main  # noqa: E402
 
 
@@ -79,6 +80,11 @@ def main() -> int:
             steps.append((f"segment: {size} (features, auto k, stability, every customer assigned)",
                           [*SIKIT, "segment", "--data", str(tmp / folder), "--as-of", "2026-10-31",
                            "--out", str(tmp / f"seg-{folder}")]))
+        # Repurchase scoring: ~6 feature windows, 5 candidates, permutation importance.
+        for size, folder in (("data/sample", "c3k"), ("100,000 persons", "c100k")):
+            steps.append((f"score: {size} (90-day horizon, backtest of 5 candidates, scores, targets)",
+                          [*SIKIT, "score", "--data", str(tmp / folder), "--as-of", "2026-10-31",
+                           "--out", str(tmp / f"score-{folder}")]))
         for label, args in steps:
             seconds, peak = measure(args)
             if args[3] == "segment":
@@ -88,9 +94,11 @@ def main() -> int:
     import contextlib
     import io
 
-    buf = io.StringIO()
+    buf, bg = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(buf):
         identity_main(["--more"])
+    with contextlib.redirect_stdout(bg):
+        bgnbd_main(["--repeat", "15"])
     text = "\n".join([
         "# Benchmark results",
         "",
@@ -105,6 +113,10 @@ def main() -> int:
         "## Cleaning against the generator's ground truth (`benchmarks/identity.py --more`)",
         "",
         buf.getvalue().strip(),
+        "",
+        "## BG/NBD in process (`benchmarks/bgnbd.py --repeat 15`)",
+        "",
+        bg.getvalue().strip(),
         "",
     ])
     (HERE / "RESULTS.md").write_text(text, encoding="utf-8")

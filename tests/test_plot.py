@@ -57,8 +57,13 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 @pytest.fixture(scope="module")
-def segs():
-    data = sikit.clean(contacts=ROOT / "data/sample/contacts.csv", orders=ROOT / "data/sample/orders.xlsx")
+def sample():
+    return sikit.clean(contacts=ROOT / "data/sample/contacts.csv", orders=ROOT / "data/sample/orders.xlsx")
+
+
+@pytest.fixture(scope="module")
+def segs(sample):
+    data = sample
     now = sikit.segment(data.orders, data.contacts, as_of="2026-10-31")
     then = sikit.segment(data.orders, data.contacts, as_of="2026-07-31", layering=now.layering)
     return then, now
@@ -145,3 +150,137 @@ def test_k_selection_when_k_was_set_says_so(segs):
     fig = sikit.plot_k_selection(layering, lang="en")
     assert "3 layers as set" in _texts(fig)
     plt.close(fig)
+
+
+# --- the repurchase charts, on a real RepurchaseModel fitted on the sample --------------------
+
+
+@pytest.fixture(scope="module")
+def repurchase(sample):
+    return sikit.RepurchaseModel(horizon=90).fit(sample.orders, sample.contacts, as_of="2026-10-31")
+
+
+def _repurchase_chart(name, model, lang):
+    return {"reliability": sikit.plot_reliability, "gains": sikit.plot_gains,
+            "importance": sikit.plot_importance}[name](model, lang=lang)
+
+
+REPURCHASE_CHARTS = ["reliability", "gains", "importance"]
+
+
+@pytest.mark.parametrize("name", REPURCHASE_CHARTS)
+def test_repurchase_charts_render_chinese_without_missing_glyphs(repurchase, name):
+    if cjk_font() is None:
+        pytest.skip("no CJK font on this machine (make test installs fonts-noto-cjk)")
+    from sikit._propensity import CANDIDATES
+
+    m = repurchase
+    chosen_zh = CANDIDATES[m.chosen_][0]
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=".*[Gg]lyph.*missing.*")
+        fig = _repurchase_chart(name, m, "zh")
+        fig.canvas.draw()
+    try:
+        assert CJK.search(_title(fig)) and chosen_zh in _title(fig)
+        ax = fig.axes[0]
+        labels = [t.get_text() for t in ax.get_legend().get_texts()] if ax.get_legend() else []
+        if name == "reliability":
+            assert f"ECE = {m.backtest_.at[m.chosen_, 'ece']:.3f}" in _title(fig)
+            assert len(ax.lines) == len(m.reliability_) + 1  # one curve per candidate, and the diagonal
+            chosen = m.reliability_[m.chosen_]
+            assert ax.collections[0].get_offsets().shape[0] == len(chosen)  # the chosen bins, sized by customers
+            assert f"{chosen_zh}(所选)" in labels
+            assert {f"{n:,}" for n in chosen["customers"]} <= set(_texts(fig))
+        elif name == "gains":
+            assert len(ax.lines) == len(m.gains_) + 1  # one curve per candidate, and the random line
+            g = m.gains_[m.chosen_]
+            line = next(ln for ln in ax.lines if ln.get_label() == f"{chosen_zh}(所选)")
+            assert list(line.get_ydata()) == pytest.approx([0.0, *g["cumulative_gain"]])
+            assert line.get_xdata()[-1] == pytest.approx(1.0)
+            lift = fig.axes[1]
+            assert [p.get_height() for p in lift.patches] == pytest.approx(g["lift"].tolist())
+            assert len(lift.patches) == len(g) == 10  # deciles
+        else:
+            imp = m.importance_
+            used = imp[(imp["importance"] != 0) | (imp["std"] != 0)]
+            assert len(ax.patches) == min(10, len(used)) >= 1
+            assert [p.get_width() for p in ax.patches] == pytest.approx(used["importance"].head(10).tolist())
+            ticks = [t.get_text() for t in ax.get_yticklabels()]
+            assert all(CJK.search(t) for t in ticks)  # plain Chinese names, not column names
+            if len(used) < len(imp):
+                assert any(f"另有 {len(imp) - len(used)} 个特征" in t for t in _texts(fig))
+    finally:
+        plt.close(fig)
+
+
+@pytest.mark.parametrize("name", REPURCHASE_CHARTS)
+def test_repurchase_charts_label_in_english_and_show_no_ids(repurchase, name):
+    from sikit._propensity import CANDIDATES
+
+    fig = _repurchase_chart(name, repurchase, "en")
+    try:
+        texts = _texts(fig)
+        assert _title(fig) and not CJK.search(_title(fig))
+        assert CANDIDATES[repurchase.chosen_][1] in _title(fig)
+        assert not any(CJK.search(t) for t in texts)
+        assert not any(re.search(r"c_[0-9a-f]{8}|wm[0-9A-Za-z]{10}|1\d{10}", t) for t in texts)
+    finally:
+        plt.close(fig)
+
+
+def test_plot_gains_without_lift_panel(repurchase):
+    fig = sikit.plot_gains(repurchase, lang="en", lift=False)
+    try:
+        assert len(fig.axes) == 1
+        assert "top 30% of customers" in fig.get_suptitle()
+    finally:
+        plt.close(fig)
+
+
+def _importance_stub(importance, chosen="gradient_boosting"):
+    import types
+
+    import pandas as pd
+
+    return types.SimpleNamespace(importance_=pd.DataFrame(importance, columns=["feature", "importance", "std"]),
+                                 chosen_=chosen, horizon=60)
+
+
+def test_importance_keeps_the_top_features_in_order_with_plain_labels():
+    from sikit._features import FEATURE_NAMES
+    from sikit._propensity import PROPENSITY_FEATURE_NAMES
+
+    names = {**FEATURE_NAMES, **PROPENSITY_FEATURE_NAMES}
+    features = list(names)  # most important first
+    stub = _importance_stub([(f, 0.001 * (len(features) - i), 0.0005) for i, f in enumerate(features)])
+    for lang, i in (("zh", 0), ("en", 1)):
+        for top in (5, len(features)):
+            fig = sikit.plot_importance(stub, lang=lang, top=top)
+            try:
+                ax = fig.axes[0]
+                assert [p.get_width() for p in ax.patches] == pytest.approx(stub.importance_["importance"][:top])
+                # every feature has a label in both languages; {h} is the model's horizon
+                ticks = [t.get_text() for t in ax.get_yticklabels()]
+                assert ticks == [names[f][i].format(h=60) for f in features[:top]]
+                assert all(bool(CJK.search(t)) == (lang == "zh") for t in ticks)
+            finally:
+                plt.close(fig)
+    assert names["orders_last_horizon"][0].format(h=60) == "近 60 天下单数"
+
+
+def test_importance_when_no_feature_matters_says_so():
+    stub = _importance_stub([("recency_days", 0.0, 0.0), ("frequency", 0.0, 0.0)], chosen="recency")
+    fig = sikit.plot_importance(stub, lang="en")
+    try:
+        assert len(fig.axes[0].patches) == 0
+        assert "shuffling no feature changes the AUC" in _texts(fig)
+        assert "recency only" in _title(fig)
+    finally:
+        plt.close(fig)
+
+
+def test_every_propensity_feature_has_a_plain_label(repurchase):
+    from sikit._features import FEATURE_NAMES
+    from sikit._propensity import PROPENSITY_FEATURE_NAMES
+
+    assert set(repurchase.importance_["feature"]) <= {*FEATURE_NAMES, *PROPENSITY_FEATURE_NAMES}

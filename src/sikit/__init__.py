@@ -15,6 +15,7 @@ from ._privacy import mask_phone, mask_pii, neutralize_formulas, pseudonymous_id
 __version__ = "0.1.0"
 
 __all__ = [
+    "BetaGeoModel",
     "CleanResult",
     "Concentration",
     "Layering",
@@ -31,26 +32,33 @@ __all__ = [
     "migration_summary",
     "neutralize_formulas",
     "plot_clean_report",
+    "plot_gains",
+    "plot_importance",
     "plot_k_selection",
     "plot_layers",
     "plot_migration",
     "plot_pareto",
+    "plot_reliability",
     "plot_rfm_classes",
     "pseudonymous_id",
     "read_contacts",
     "read_orders",
+    "RepurchaseModel",
     "rfm_class_table",
     "rfm_classes",
     "rfm_split_points",
     "segment",
+    "target_list",
     "value_concentration",
 ]
 
 _LAZY = {
-    **dict.fromkeys(["configure_plotting", "plot_clean_report", "plot_k_selection", "plot_layers", "plot_migration",
-                     "plot_pareto", "plot_rfm_classes"], "._plot"),
+    **dict.fromkeys(["configure_plotting", "plot_clean_report", "plot_gains", "plot_importance", "plot_k_selection",
+                     "plot_layers", "plot_migration", "plot_pareto", "plot_reliability", "plot_rfm_classes"], "._plot"),
     **dict.fromkeys(["Layering", "LayeringStabilityWarning"], "._layers"),
     **dict.fromkeys(["Segmentation", "segment"], "._segment"),
+    **dict.fromkeys(["RepurchaseModel", "target_list"], "._propensity"),
+    "BetaGeoModel": "._bgnbd",
     **dict.fromkeys(["Concentration", "migration", "migration_flows", "migration_summary", "rfm_class_table",
                      "rfm_classes", "rfm_split_points", "value_concentration"], "._rfm"),
 }

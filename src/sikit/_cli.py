@@ -50,7 +50,8 @@ def _n_layers(value: str):
 
 
 def _cmd_segment(args: argparse.Namespace) -> int:
-    from ._segment import read_clean, segment
+    from ._load import read_clean
+    from ._segment import segment
 
     orders, contacts = read_clean(args.data)
     seg = segment(orders, contacts, as_of=args.as_of, n_layers=args.n_layers)
@@ -59,6 +60,44 @@ def _cmd_segment(args: argparse.Namespace) -> int:
     print()
     print(("输出" if args.lang == "zh" else "written") + f": {Path(args.out)}/ ({', '.join(p.name for p in paths.values())})")
     return 0
+
+
+def _cmd_score(args: argparse.Namespace) -> int:
+    from ._load import read_clean
+    from ._propensity import RepurchaseModel, target_list, write_scores
+
+    orders, contacts = read_clean(args.data)
+    model = RepurchaseModel(horizon=args.horizon).fit(orders, contacts, as_of=args.as_of)
+    scores = model.score(orders, contacts)
+    targets = target_list(model, orders, contacts, scores=scores)
+    paths = write_scores(model, scores, args.out, targets)
+    zh = args.lang == "zh"
+    table = model.backtest()
+    cols = ["roc_auc", "pr_auc", "brier", "ece", "top_decile_lift"]
+    print((f"复购倾向:{args.horizon} 天内再次购买的概率,as_of {args.as_of},{len(scores):,} 位购买客户" if zh else
+           f"repurchase propensity: P(buy again within {args.horizon} days), as_of {args.as_of}, "
+           f"{len(scores):,} buyers"))
+    print(("回测窗口 " if zh else "backtest window ") + " → ".join(model.cutoffs_["backtest_window"]))
+    shown = table[["name_zh" if zh else "name_en", *cols, "chosen"]].round(3)
+    print(shown.to_string())
+    print(model.message_[args.lang])
+    bands = scores["band"].value_counts().reindex(["高", "中", "低"], fill_value=0)
+    print(("分档 " if zh else "bands ") + ", ".join(f"{b} {n:,}" for b, n in bands.items()))
+    print((f"建议触达 {len(targets):,} 位客户(targets.csv)" if zh else f"{len(targets):,} customers to reach now (targets.csv)"))
+    print()
+    print(("输出" if zh else "written") + f": {Path(args.out)}/ ({', '.join(p.name for p in paths.values())})")
+    return 0
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    """clean, segment and score in one go, each step's files in ``--out``."""
+    ns = argparse.Namespace
+    code = _cmd_clean(ns(contacts=args.contacts, orders=args.orders, out=args.out, lang=args.lang))
+    print()
+    _cmd_segment(ns(data=args.out, as_of=args.as_of, out=args.out, n_layers=args.n_layers, lang=args.lang))
+    print()
+    _cmd_score(ns(data=args.out, as_of=args.as_of, horizon=args.horizon, out=args.out, lang=args.lang))
+    return code
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -88,6 +127,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--n-layers", type=_n_layers, default="auto", help="'auto' (silhouette, k=3..8) or a number")
     p.add_argument("--lang", choices=["zh", "en"], default="zh", help="language of the printed summary")
     p.set_defaults(func=_cmd_segment)
+
+    p = sub.add_parser("score", help="probability that each buyer buys again within a horizon, backtested")
+    p.add_argument("--data", required=True, help="folder written by `sikit clean` (orders.parquet, contacts.parquet)")
+    p.add_argument("--as-of", required=True, help="the day to score at, e.g. 2026-10-31; later data are ignored")
+    p.add_argument("--horizon", type=int, default=90, help="days ahead (default 90)")
+    p.add_argument("--out", required=True, help="folder for scores.csv, targets.csv and backtest.json")
+    p.add_argument("--lang", choices=["zh", "en"], default="zh", help="language of the printed summary")
+    p.set_defaults(func=_cmd_score)
+
+    p = sub.add_parser("run", help="clean, segment and score in one go")
+    p.add_argument("--contacts", action="append", required=True, help="contact export; repeatable")
+    p.add_argument("--orders", action="append", required=True, help="order export; repeatable")
+    p.add_argument("--as-of", required=True, help="the day to describe and score, e.g. 2026-10-31")
+    p.add_argument("--out", required=True, help="folder for every output file")
+    p.add_argument("--n-layers", type=_n_layers, default="auto", help="'auto' or a number of buyer layers")
+    p.add_argument("--horizon", type=int, default=90, help="repurchase horizon in days (default 90)")
+    p.add_argument("--lang", choices=["zh", "en"], default="zh", help="language of the printed reports")
+    p.set_defaults(func=_cmd_run)
     return parser
 
 

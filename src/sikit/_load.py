@@ -343,3 +343,18 @@ def read_orders(path) -> pd.DataFrame:
     ['order_id', 'customer_id', 'order_time', 'amount', 'source_file', 'source_row']
     """
     return _read_many(paths=path, table="orders")
+
+
+def read_clean(folder) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """The clean ``orders.parquet`` (and ``contacts.parquet`` if present) that ``sikit clean`` wrote."""
+    folder = Path(folder)
+    orders = folder / "orders.parquet"
+    if not orders.is_file():
+        raise SikitInputError(
+            f"{orders} not found: --data must be a folder written by `sikit clean` "
+            f"(orders.parquet, and contacts.parquet when contacts were cleaned)"
+        )
+    contacts = folder / "contacts.parquet"
+    return pd.read_parquet(orders), (pd.read_parquet(contacts) if contacts.is_file() else None)
+
+

@@ -26,7 +26,10 @@ __all__ = [
     "plot_k_selection",
     "plot_layers",
     "plot_migration",
+    "plot_gains",
+    "plot_importance",
     "plot_pareto",
+    "plot_reliability",
     "plot_rfm_classes",
 ]
 
@@ -267,4 +270,198 @@ def plot_k_selection(layering, lang: str = "zh"):
     ax.set_xlabel("层数 k" if zh else "number of layers k")
     ax.set_ylabel("轮廓系数(越高越好)" if zh else "silhouette (higher is better)")
     ax.legend()
+    return fig
+
+
+# --- repurchase propensity: is the score honest, useful, and what drives it? -----------------
+
+def _feature_label(feature: str, zh: bool, horizon) -> str:
+    from ._features import FEATURE_NAMES
+    from ._propensity import PROPENSITY_FEATURE_NAMES
+
+    names = FEATURE_NAMES.get(feature) or PROPENSITY_FEATURE_NAMES.get(feature)
+    if names is None:
+        return feature
+    return names[0 if zh else 1].format(h=horizon)
+
+
+def _candidate_name(name: str, zh: bool) -> str:
+    from ._propensity import CANDIDATES
+
+    names = CANDIDATES.get(name)
+    return names[0 if zh else 1] if names else name
+
+
+def _candidate_colors(names) -> dict[str, tuple]:
+    """One colour per candidate, the same in every propensity chart."""
+    from ._propensity import CANDIDATES
+
+    order = list(CANDIDATES) + [n for n in names if n not in CANDIDATES]
+    palette = sns.color_palette(n_colors=max(len(order), 10))
+    return {n: palette[order.index(n)] for n in names}
+
+
+def plot_reliability(model, lang: str = "zh"):
+    """Reliability curves from the backtest: mean predicted probability against the observed rate.
+
+    One curve per candidate, on the held-out backtest window; the chosen
+    candidate is drawn bold with its points sized (and labelled) by
+    customers, the others faint. On the diagonal, a predicted 40% means 40%
+    of those customers bought again. The title carries the chosen
+    candidate's expected calibration error (ECE).
+
+    Parameters
+    ----------
+    model : RepurchaseModel
+        A fitted :class:`sikit.RepurchaseModel` (``reliability_``,
+        ``backtest_``, ``chosen_``).
+    lang : {"zh", "en"}
+    """
+    zh, fig, ax = _start(lang, (7, 6))
+    chosen = model.chosen_
+    curves = model.reliability_
+    colors = _candidate_colors(list(curves))
+    ax.plot([0, 1], [0, 1], ls="--", color="grey", lw=1, label="完全校准" if zh else "perfectly calibrated")
+    for name, curve in curves.items():
+        if name == chosen:
+            continue
+        ax.plot(curve["p_mean"], curve["y_rate"], "o-", ms=3, lw=1, alpha=0.45, color=colors[name],
+                label=_candidate_name(name, zh))
+    curve = curves[chosen]
+    name = _candidate_name(chosen, zh)
+    ax.plot(curve["p_mean"], curve["y_rate"], "-", lw=2.5, color=colors[chosen], zorder=3,
+            label=f"{name}(所选)" if zh else f"{name} (chosen)")
+    n = curve["customers"].to_numpy(dtype=float)
+    ax.scatter(curve["p_mean"], curve["y_rate"], s=20 + 280 * n / max(n.max(), 1.0), color=colors[chosen],
+               edgecolor="white", zorder=4)
+    for x, y, k in zip(curve["p_mean"], curve["y_rate"], curve["customers"]):
+        ax.annotate(f"{int(k):,}", (x, y), xytext=(7, -11), textcoords="offset points", fontsize=8, color="dimgrey")
+    for axis in (ax.xaxis, ax.yaxis):
+        axis.set_major_formatter(PercentFormatter(1.0))
+    ax.set(xlim=(-0.02, 1.02), ylim=(-0.02, 1.02))
+    ax.set_aspect("equal")
+    ax.set_xlabel("预测复购概率(每组平均)" if zh else "predicted probability (mean per bin)")
+    ax.set_ylabel("实际复购比例" if zh else "share who bought again")
+    ece = float(model.backtest_.at[chosen, "ece"])
+    ax.set_title(f"回测校准曲线:所选{name} ECE = {ece:.3f}" if zh
+                 else f"backtest calibration: chosen {name}, ECE = {ece:.3f}")
+    ax.legend(loc="upper left", fontsize=9,
+              title="点的大小与数字 = 客户数" if zh else "point size and number = customers", title_fontsize=8)
+    return fig
+
+
+def plot_gains(model, lang: str = "zh", lift: bool = True):
+    """Cumulative gains by decile for every candidate, and the chosen one's lift per decile.
+
+    Left: contacting customers from the highest score down, the share of
+    the backtest window's repeat buyers found (x: share of customers
+    contacted), one curve per candidate, the chosen one bold, beside the
+    line of contacting at random. Right (``lift=True``): the chosen
+    candidate's buy rate per decile over the overall rate.
+
+    Parameters
+    ----------
+    model : RepurchaseModel
+        A fitted :class:`sikit.RepurchaseModel` (``gains_``, ``chosen_``).
+    lang : {"zh", "en"}
+    lift : bool, default True
+        Add the lift-by-decile panel.
+    """
+    zh = configure_plotting(lang) == "zh"
+    if lift:
+        fig, (ax, bx) = plt.subplots(1, 2, figsize=(13, 5.2), layout="constrained",
+                                     gridspec_kw={"width_ratios": [1.1, 1]})
+    else:
+        fig, ax = plt.subplots(figsize=(6.8, 5.2), layout="constrained")
+    chosen = model.chosen_
+    tables = model.gains_
+    colors = _candidate_colors(list(tables))
+    ax.plot([0, 1], [0, 1], ls="--", color="grey", lw=1, label="随机联系" if zh else "contacting at random")
+
+    def curve(g):
+        x = np.r_[0.0, g["customers"].cumsum().to_numpy(dtype=float) / float(g["customers"].sum())]
+        return x, np.r_[0.0, g["cumulative_gain"].to_numpy(dtype=float)]
+
+    for name, g in tables.items():
+        if name != chosen:
+            ax.plot(*curve(g), "o-", ms=3, lw=1, alpha=0.45, color=colors[name], label=_candidate_name(name, zh))
+    g = tables[chosen]
+    name = _candidate_name(chosen, zh)
+    ax.plot(*curve(g), "o-", ms=5, lw=2.5, color=colors[chosen], zorder=3,
+            label=f"{name}(所选)" if zh else f"{name} (chosen)")
+    for axis in (ax.xaxis, ax.yaxis):
+        axis.set_major_formatter(PercentFormatter(1.0))
+    ax.set(xlim=(0, 1), ylim=(0, 1.02))
+    ax.set_xlabel("联系的客户占比(按得分从高到低)" if zh else "share of customers contacted (highest score first)")
+    ax.set_ylabel("找到的复购客户占比" if zh else "share of repeat buyers found")
+    ax.set_title("累计增益(回测窗口)" if zh else "cumulative gains (backtest window)")
+    ax.legend(loc="lower right", fontsize=9)
+    # The manager's sentence: how many repeat buyers the top 30% hold.
+    x, y = curve(g)
+    i = int(np.argmin(np.abs(x - 0.3)))
+    if lift:
+        bars = bx.bar(g["group"].to_numpy(), g["lift"].to_numpy(dtype=float), color=colors[chosen])
+        bx.bar_label(bars, labels=[f"{v:.1f}×" for v in g["lift"]], padding=2, fontsize=9)
+        bx.axhline(1.0, ls="--", color="grey", lw=1)
+        bx.set_xticks(g["group"].to_numpy())
+        bx.set_xlabel("十分位(1 = 得分最高的 10%)" if zh else "decile (1 = top 10% by score)")
+        bx.set_ylabel("提升度(该组复购率 ÷ 整体复购率)" if zh else "lift (decile buy rate ÷ overall rate)")
+        bx.set_ylim(0, max(float(g["lift"].max()), 1.0) * 1.15)
+        bx.set_title(f"{name}:各十分位的提升度" if zh else f"{name}: lift by decile")
+    fig.suptitle(f"按所选{name}的得分从高到低联系:前 {x[i]:.0%} 的客户覆盖了 {y[i]:.0%} 的复购客户(回测)" if zh
+                 else f"contacting in order of the chosen score ({name}): the top {x[i]:.0%} of customers "
+                      f"held {y[i]:.0%} of the repeat buyers (backtest)")
+    return fig
+
+
+def plot_importance(model, lang: str = "zh", top: int = 10):
+    """Permutation importance of the scoring model: how much the AUC drops when a feature is shuffled.
+
+    Horizontal bars (with the spread over repeats) for the ``top`` features
+    whose shuffling changes the AUC at all, labelled in plain words.
+    Features that change nothing are counted in a note: when a baseline
+    scores (e.g. BG/NBD alone) only its one or two inputs matter.
+
+    Parameters
+    ----------
+    model : RepurchaseModel
+        A fitted :class:`sikit.RepurchaseModel` (``importance_``,
+        ``chosen_``, ``horizon``).
+    lang : {"zh", "en"}
+    top : int, default 10
+    """
+    imp = model.importance_.sort_values(["importance", "feature"], ascending=[False, True], kind="stable")
+    used = imp[(imp["importance"].abs() > 1e-12) | (imp["std"] > 1e-12)]
+    shown = used.head(top)
+    unused = len(imp) - len(used)
+    zh, fig, ax = _start(lang, (8.5, 1.9 + 0.42 * max(len(shown), 1)))
+    name = _candidate_name(model.chosen_, zh)
+    horizon = getattr(model, "horizon", 90)
+    ax.set_title(f"哪些特征驱动{name}的打分(打乱后 AUC 下降)" if zh
+                 else f"what drives the {name} score (drop in AUC when shuffled)")
+    if unused:
+        note = (f"另有 {unused} 个特征打乱后 AUC 不变:所选模型没有用到它们" if zh
+                else f"{unused} more features change nothing when shuffled: the chosen model does not use them")
+        fig.supxlabel(note, fontsize=9, color="dimgrey")
+    if shown.empty:
+        ax.text(0.5, 0.5, "打乱任何特征 AUC 都不变" if zh else "shuffling no feature changes the AUC",
+                ha="center", va="center", transform=ax.transAxes)
+        ax.set_axis_off()
+        return fig
+    y = np.arange(len(shown))
+    values = shown["importance"].to_numpy(dtype=float)
+    spread = shown["std"].to_numpy(dtype=float)
+    ax.barh(y, values, height=0.6, xerr=spread, color=sns.color_palette()[0],
+            error_kw={"ecolor": "dimgrey", "capsize": 3, "lw": 1})
+    for v, sd, yy in zip(values, spread, y):  # beside the error bar, not under it
+        ax.annotate(f"{v:.3f}", (max(v, 0.0) + sd, yy), xytext=(5, 0), textcoords="offset points",
+                    va="center", fontsize=9)
+    ax.set_yticks(y, [_feature_label(f, zh, horizon) for f in shown["feature"]])
+    ax.axvline(0, color="black", lw=0.8)
+    hi = float((shown["importance"] + shown["std"]).max())
+    lo = float(min((shown["importance"] - shown["std"]).min(), 0.0))
+    ax.set_xlim(lo * 1.2, max(hi, 1e-3) * 1.3)
+    ax.set_ylim(len(shown) - 0.5, -0.5)  # the most important on top
+    ax.set_xlabel("打乱该特征后 AUC 的下降(越大越重要)" if zh
+                  else "drop in AUC when the feature is shuffled (larger = more important)")
     return fig

@@ -174,18 +174,3 @@ def segment(orders: pd.DataFrame, contacts: pd.DataFrame | None = None, *, as_of
         rfm_split=rfm_split_points(features, rfm_split),
         concentration=value_concentration(buyers),
     )
-
-
-def read_clean(folder) -> tuple[pd.DataFrame, pd.DataFrame | None]:
-    """The clean ``orders.parquet`` (and ``contacts.parquet`` if present) that ``sikit clean`` wrote."""
-    folder = Path(folder)
-    orders = folder / "orders.parquet"
-    if not orders.is_file():
-        raise SikitInputError(
-            f"{orders} not found: --data must be a folder written by `sikit clean` "
-            f"(orders.parquet, and contacts.parquet when contacts were cleaned)"
-        )
-    contacts = folder / "contacts.parquet"
-    return pd.read_parquet(orders), (pd.read_parquet(contacts) if contacts.is_file() else None)
-
-

@@ -1,0 +1,92 @@
+"""`sikit score` and `sikit run` on the sample and on real data (CDNOW through `sikit clean`)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from sklearn.metrics import roc_auc_score
+
+from sikit._backtest import expected_calibration_error
+from sikit._cli import main
+from sikit._propensity import BANDS, propensity_features, repurchase_labels
+from sikit.datasets import load_cdnow
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "data/sample"
+FULL_PHONE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+
+
+@pytest.fixture(scope="module")
+def run_out(tmp_path_factory):
+    out = tmp_path_factory.mktemp("run")
+    code = main(["run", "--contacts", str(SAMPLE / "contacts.csv"), "--orders", str(SAMPLE / "orders.xlsx"),
+                 "--as-of", "2026-10-31", "--out", str(out)])
+    assert code == 0
+    return out
+
+
+def test_run_writes_every_step(run_out):
+    for name in ("contacts.parquet", "orders.parquet", "report.json", "layers.csv", "layers_profile.csv",
+                 "scores.csv", "targets.csv", "backtest.json"):
+        assert (run_out / name).is_file(), name
+
+
+def test_scores_cover_every_buyer_with_bands_by_the_documented_cut_offs(run_out):
+    scores = pd.read_csv(run_out / "scores.csv", encoding="utf-8-sig", dtype={"customer_id": str})
+    layers = pd.read_csv(run_out / "layers.csv", encoding="utf-8-sig", dtype={"customer_id": str})
+    buyers = set(layers.loc[layers["frequency"] > 0, "customer_id"])
+    assert scores["customer_id"].is_unique and set(scores["customer_id"]) == buyers
+    assert scores["p_repurchase"].between(0, 1).all()
+    expected = pd.Series("低", index=scores.index)
+    expected[scores["p_repurchase"] >= BANDS["中"]] = "中"
+    expected[scores["p_repurchase"] >= BANDS["高"]] = "高"
+    # p is rounded to 4 places in the file: compare away from the cut-offs
+    clear = ~scores["p_repurchase"].sub(BANDS["高"]).abs().lt(1e-4) & ~scores["p_repurchase"].sub(BANDS["中"]).abs().lt(1e-4)
+    assert (scores.loc[clear, "band"] == expected[clear]).all()
+    assert scores["top_reasons"].str.len().gt(0).all()
+
+
+def test_backtest_json_names_the_choice_and_the_dates(run_out):
+    report = json.loads((run_out / "backtest.json").read_text(encoding="utf-8"))
+    aucs = {name: m["roc_auc"] for name, m in report["models"].items()}
+    assert report["chosen"] == max(aucs, key=aucs.get)
+    assert {"recency", "rfm_score", "bgnbd", "gradient_boosting", "logistic"} <= set(aucs)
+    assert report["cutoffs"]["backtest_window"][1] == "2026-10-31"
+    assert sum(report["gains"]["customers"]) == report["models"][report["chosen"]]["customers"]
+
+
+def test_targets_show_masked_phones_only(run_out):
+    targets = pd.read_csv(run_out / "targets.csv", encoding="utf-8-sig", dtype=str)
+    assert len(targets) > 0
+    assert targets["phone_masked"].dropna().str.fullmatch(r"1[3-9]\d\*{4}\d{4}").all()
+    for name in ("targets.csv", "scores.csv", "layers.csv"):
+        assert not FULL_PHONE.search((run_out / name).read_text(encoding="utf-8-sig")), name
+    assert set(targets["rule"]) <= {"likely_but_quiet", "valuable_slipping"}
+
+
+def test_score_needs_history_exit_2(run_out, tmp_path, capsys):
+    code = main(["score", "--data", str(run_out), "--as-of", "2024-12-31", "--out", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert code == 2 and "not enough history" in err and err.count("\n") == 1
+
+
+def test_cdnow_master_through_clean_and_score(tmp_path):
+    """Real data end to end: CDNOW as an order export, cleaned, scored at 1997-12-31 for 90 days."""
+    orders = load_cdnow("master")
+    export = orders.assign(order_time=orders["order_time"].dt.strftime("%Y-%m-%d"))[
+        ["order_id", "customer_id", "order_time", "amount"]]
+    export.to_csv(tmp_path / "cdnow_orders.csv", index=False)
+    assert main(["clean", "--orders", str(tmp_path / "cdnow_orders.csv"), "--out", str(tmp_path / "clean")]) == 0
+    assert main(["score", "--data", str(tmp_path / "clean"), "--as-of", "1997-12-31",
+                 "--out", str(tmp_path / "score")]) == 0
+    scores = pd.read_csv(tmp_path / "score/scores.csv", encoding="utf-8-sig", dtype={"customer_id": str})
+    assert len(scores) == 23_570
+    # judged on the 90 days after as_of, which nothing in scoring saw
+    y = repurchase_labels(orders, "1997-12-31", 90).reindex(scores["customer_id"], fill_value=False).astype(int)
+    bgnbd = propensity_features(orders, "1997-12-31", 90)["p_any_bgnbd"].reindex(scores["customer_id"])
+    assert roc_auc_score(y, scores["p_repurchase"]) >= roc_auc_score(y, bgnbd)
+    assert expected_calibration_error(y.to_numpy(), scores["p_repurchase"].to_numpy()) < 0.03
