@@ -11,7 +11,8 @@ label = bought in ``(c_k, c_k + h]``, which ends at or before ``as_of``.
   k >= 2, calibrate on k = 1) and scores the customers at ``as_of``.
 
 Candidates: gradient boosting on the point-in-time features plus BG/NBD
-outputs, a regularised logistic regression on log-RFM, and the baselines
+outputs, a regularised logistic regression on log-RFM, their blend (the
+mean of the two probabilities), and the baselines
 recency-only, the RFM score (R+F+M quintiles) and BG/NBD alone (ranked by
 the probability of at least one purchase in the horizon). Every candidate's
 score is calibrated the same way (isotonic regression on the calibration
@@ -45,11 +46,13 @@ __all__ = ["RepurchaseModel", "repurchase_labels", "propensity_features", "targe
 CANDIDATES: dict[str, tuple[str, str]] = {
     "gradient_boosting": ("梯度提升模型", "gradient boosting"),
     "logistic": ("逻辑回归", "logistic regression"),
+    "blend": ("混合模型", "blend (mean of both)"),
     "bgnbd": ("BG/NBD 模型", "BG/NBD alone"),
     "rfm_score": ("RFM 评分", "RFM score"),
     "recency": ("仅看最近购买", "recency only"),
 }
-_LEARNED = ("gradient_boosting", "logistic")
+_LEARNED = ("gradient_boosting", "logistic", "blend")
+_BLENDED = ("gradient_boosting", "logistic")
 #: Scores are kept within [P_FLOOR, 1 - P_FLOOR].
 P_FLOOR = 0.01
 # (zh, en) labels of the propensity features that are not in sikit._features.FEATURE_NAMES;
@@ -262,6 +265,8 @@ class RepurchaseModel:
         self._categories = {col: _Pool.fit(X[col]) for col in _CATEGORIES if col in X.columns}
 
     def _raw_scores(self, name, fitted, X: pd.DataFrame) -> np.ndarray:
+        if name == "blend":  # the mean of the two learners' probabilities
+            return np.mean([self._raw_scores(n, f, X) for n, f in zip(_BLENDED, fitted)], axis=0)
         if name in _LEARNED:
             return fitted.predict_proba(self._design(name, X))[:, 1]
         if name == "bgnbd":
@@ -279,6 +284,8 @@ class RepurchaseModel:
     def _fit_candidate(self, name, train: list[_Window]):
         if name not in _LEARNED:
             return None
+        if name == "blend":
+            return tuple(self._fitted_learners.get(n) or self._fit_candidate(n, train) for n in _BLENDED)
         X = pd.concat([w.X for w in train])
         y = np.concatenate([w.y for w in train])
         return self._learner(name).fit(self._design(name, X), y)
@@ -292,9 +299,11 @@ class RepurchaseModel:
     def _run(self, names, train, calib):
         """Fit, then calibrate, each candidate: {name: (fitted, calibrator)}."""
         self._fit_categories(pd.concat([w.X for w in train]))
-        out = {}
+        out, self._fitted_learners = {}, {}
         for name in names:
             fitted = self._fit_candidate(name, train)
+            if name in _BLENDED:
+                self._fitted_learners[name] = fitted  # the blend reuses them
             calibrator = self._calibrate(name, fitted, calib)
             if calibrator is not None:
                 out[name] = (fitted, calibrator)
