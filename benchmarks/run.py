@@ -80,9 +80,9 @@ def main() -> int:
             steps.append((f"segment: {size} (features, auto k, stability, every customer assigned)",
                           [*SIKIT, "segment", "--data", str(tmp / folder), "--as-of", "2026-10-31",
                            "--out", str(tmp / f"seg-{folder}")]))
-        # Repurchase scoring: ~6 feature windows, 5 candidates, permutation importance.
+        # Repurchase scoring: ~6 feature windows, 6 candidates, permutation importance.
         for size, folder in (("data/sample", "c3k"), ("100,000 persons", "c100k")):
-            steps.append((f"score: {size} (90-day horizon, backtest of 5 candidates, scores, targets)",
+            steps.append((f"score: {size} (90-day horizon, backtest of 6 candidates, scores, targets)",
                           [*SIKIT, "score", "--data", str(tmp / folder), "--as-of", "2026-10-31",
                            "--out", str(tmp / f"score-{folder}")]))
         for label, args in steps:
