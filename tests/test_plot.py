@@ -284,3 +284,110 @@ def test_every_propensity_feature_has_a_plain_label(repurchase):
     from sikit._propensity import PROPENSITY_FEATURE_NAMES
 
     assert set(repurchase.importance_["feature"]) <= {*FEATURE_NAMES, *PROPENSITY_FEATURE_NAMES}
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_cohort_heatmap_leaves_unobservable_cells_blank(sample, lang):
+    matrix = sikit.metrics.cohort_retention(sample.orders, as_of="2026-10-31", max_periods=6).tail(8)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message="Glyph .* missing")
+        fig = sikit.plot_cohort(matrix, lang=lang)
+        fig.canvas.draw()
+    ax = fig.axes[0]
+    annotations = [t.get_text() for t in ax.texts]
+    # one annotation per observable cell; NA cells get none (blank), never "0%"
+    assert len(annotations) == int(matrix.notna().sum().sum())
+    assert matrix.isna().any().any()
+    assert bool(CJK.search(ax.get_title())) == (lang == "zh")
+    plt.close(fig)
+
+
+# --- the operations charts: conversion funnel by channel, referral trees --------------------
+
+@pytest.fixture(scope="module")
+def funnel_table(sample):
+    return sikit.metrics.compute("conversion_rate", sample.orders, sample.contacts, start="2026-01-01",
+                                 end="2026-06-30", by="channel", within_days=30, as_of="2026-10-31")
+
+
+@pytest.fixture(scope="module")
+def tree(sample):
+    return sikit.metrics.referral_tree(sample.contacts, as_of="2026-10-31")
+
+
+IDS = re.compile(r"c_[0-9a-f]{8}|wm[0-9A-Za-z]{10}|1\d{10}")
+
+
+def test_funnel_renders_chinese_bars_sorted_by_contacts(funnel_table):
+    if cjk_font() is None:
+        pytest.skip("no CJK font on this machine (make test installs fonts-noto-cjk)")
+    t = funnel_table
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=".*[Gg]lyph.*missing.*")
+        fig = sikit.plot_funnel(t, lang="zh")
+        fig.canvas.draw()
+    try:
+        ax = fig.axes[0]
+        assert CJK.search(_title(fig)) and "30 天" in _title(fig)
+        order = t.sort_values("denominator", ascending=False, kind="stable")
+        # contacts added (light) and converted (dark), one bar each per channel, the largest on top
+        assert [len(c) for c in ax.containers] == [len(t), len(t)]
+        assert [p.get_width() for p in ax.containers[0]] == order["denominator"].tolist()
+        assert [p.get_width() for p in ax.containers[1]] == order["numerator"].tolist()
+        assert [x.get_text() for x in ax.get_yticklabels()] == [str(c) for c in order.index]
+        assert {f"{r:.0%}" for r in order["value"]} <= set(_texts(fig))
+    finally:
+        plt.close(fig)
+
+
+def test_funnel_in_english_labels_unknown_channel_and_shows_no_ids(funnel_table):
+    import pandas as pd
+
+    # channel labels are the table's own: give them English names, plus a missing channel
+    t = funnel_table.copy()
+    t.index = pd.Index([f"channel {i}" for i in range(1, len(t))] + [None], name="channel", dtype="object")
+    fig = sikit.plot_funnel(t, lang="en", within_days=14)
+    try:
+        texts = _texts(fig)
+        assert "within 14 days" in _title(fig)
+        assert not any(CJK.search(x) for x in texts)
+        assert not any(IDS.search(x) for x in texts)
+        assert "unknown channel" in [x.get_text() for x in fig.axes[0].get_yticklabels()]
+    finally:
+        plt.close(fig)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_referrals_chart_ranks_roots_without_ids(tree, lang):
+    if lang == "zh" and cjk_font() is None:
+        pytest.skip("no CJK font on this machine (make test installs fonts-noto-cjk)")
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=".*[Gg]lyph.*missing.*")
+        fig = sikit.plot_referrals(tree, lang=lang, top=7)
+        fig.canvas.draw()
+    try:
+        ax = fig.axes[0]
+        texts = _texts(fig)
+        top = tree.sort_values("size", ascending=False, kind="stable").head(7)
+        assert len(ax.patches) == 7
+        assert [p.get_width() for p in ax.patches] == top["size"].tolist()
+        ticks = [x.get_text() for x in ax.get_yticklabels()]
+        assert ticks == [("推荐人 " if lang == "zh" else "referrer ") + str(i) for i in range(1, 8)]
+        assert bool(CJK.search(_title(fig))) == (lang == "zh")
+        assert f"{len(tree):,}" in _title(fig)
+        depth = f"深度 {top['depth'].iloc[0]} 代" if lang == "zh" else f"depth {top['depth'].iloc[0]}"
+        assert any(depth in x for x in texts)  # depth annotated
+        if lang == "en":
+            assert not any(CJK.search(x) for x in texts)
+        assert not any(IDS.search(x) or any(str(r) in x for r in tree.index) for x in texts)
+    finally:
+        plt.close(fig)
+
+
+def test_referrals_chart_without_referrals_says_so(tree):
+    fig = sikit.plot_referrals(tree.iloc[:0], lang="en")
+    try:
+        assert "no referrals yet" in _texts(fig)
+        assert len(fig.axes[0].patches) == 0
+    finally:
+        plt.close(fig)

@@ -31,7 +31,8 @@ def run_out(tmp_path_factory):
 
 def test_run_writes_every_step(run_out):
     for name in ("contacts.parquet", "orders.parquet", "report.json", "layers.csv", "layers_profile.csv",
-                 "scores.csv", "targets.csv", "backtest.json"):
+                 "scores.csv", "targets.csv", "backtest.json", "metrics.csv", "metrics_by_channel.csv",
+                 "cohort_retention.csv"):
         assert (run_out / name).is_file(), name
 
 
@@ -90,3 +91,23 @@ def test_cdnow_master_through_clean_and_score(tmp_path):
     bgnbd = propensity_features(orders, "1997-12-31", 90)["p_any_bgnbd"].reindex(scores["customer_id"])
     assert roc_auc_score(y, scores["p_repurchase"]) >= roc_auc_score(y, bgnbd)
     assert expected_calibration_error(y.to_numpy(), scores["p_repurchase"].to_numpy()) < 0.03
+
+
+def test_run_reports_every_metric_once_with_a_reason_when_empty(run_out):
+    from sikit.metrics import REGISTRY
+
+    metrics = pd.read_csv(run_out / "metrics.csv", encoding="utf-8-sig", keep_default_na=False)
+    assert metrics["id"].tolist() == list(REGISTRY)
+    empty = metrics["value"] == ""
+    assert (metrics.loc[empty, "note"] != "").all()  # nothing silently missing
+    assert {"net_contact_growth", "return_rate"} <= set(metrics.loc[empty, "id"])
+    assert (metrics["definition_zh"] != "").all() and (metrics["definition_en"] != "").all()
+    # the period is the 90 days up to as_of
+    assert set(metrics.loc[~empty, "end"]) == {"2026-10-31"} and set(metrics.loc[~empty, "start"]) == {"2026-08-03"}
+
+
+def test_cohort_csv_leaves_unobservable_cells_empty(run_out):
+    cohorts = pd.read_csv(run_out / "cohort_retention.csv", encoding="utf-8-sig", dtype={"cohort": str})
+    last = cohorts.iloc[-1]
+    assert last["cohort"] == "2026-10"  # October ends with as_of (end of day); November has not begun
+    assert last["0"] == 1.0 and pd.isna(last["1"])

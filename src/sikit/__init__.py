@@ -6,7 +6,7 @@ names, the classic 8-class RFM, value concentration, migration); later
 stages score repurchase and measure the operating loop.
 """
 
-from . import features
+from . import features, metrics
 from ._clean import CleanResult, clean
 from ._errors import SikitInputError
 from ._load import read_contacts, read_orders
@@ -27,17 +27,21 @@ __all__ = [
     "features",
     "mask_phone",
     "mask_pii",
+    "metrics",
     "migration",
     "migration_flows",
     "migration_summary",
     "neutralize_formulas",
     "plot_clean_report",
+    "plot_cohort",
+    "plot_funnel",
     "plot_gains",
     "plot_importance",
     "plot_k_selection",
     "plot_layers",
     "plot_migration",
     "plot_pareto",
+    "plot_referrals",
     "plot_reliability",
     "plot_rfm_classes",
     "pseudonymous_id",
@@ -53,8 +57,9 @@ __all__ = [
 ]
 
 _LAZY = {
-    **dict.fromkeys(["configure_plotting", "plot_clean_report", "plot_gains", "plot_importance", "plot_k_selection",
-                     "plot_layers", "plot_migration", "plot_pareto", "plot_reliability", "plot_rfm_classes"], "._plot"),
+    **dict.fromkeys(["configure_plotting", "plot_clean_report", "plot_cohort", "plot_funnel", "plot_gains",
+                     "plot_importance", "plot_k_selection", "plot_layers", "plot_migration", "plot_pareto",
+                     "plot_referrals", "plot_reliability", "plot_rfm_classes"], "._plot"),
     **dict.fromkeys(["Layering", "LayeringStabilityWarning"], "._layers"),
     **dict.fromkeys(["Segmentation", "segment"], "._segment"),
     **dict.fromkeys(["RepurchaseModel", "target_list"], "._propensity"),

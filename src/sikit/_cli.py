@@ -10,6 +10,8 @@ import argparse
 import sys
 from pathlib import Path
 
+import pandas as pd
+
 from ._errors import SikitInputError
 
 EXIT_BAD_INPUT = 2
@@ -89,6 +91,40 @@ def _cmd_score(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_metrics(args: argparse.Namespace) -> int:
+    from ._load import read_clean
+    from ._metrics import cohort_retention, loop_report
+    from ._privacy import write_csv
+
+    orders, contacts = read_clean(args.data)
+    as_of = args.as_of or args.end
+    report = loop_report(orders, contacts, start=args.start, end=args.end, as_of=as_of)
+    by_channel = loop_report(orders, contacts, start=args.start, end=args.end, as_of=as_of, by="channel")
+    cohorts = cohort_retention(orders, as_of=as_of, max_periods=12)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    def rounded(df):
+        return df.round({col: 6 for col in df.columns if pd.api.types.is_float_dtype(df[col])})
+
+    paths = [
+        write_csv(rounded(report), out / "metrics.csv"),
+        write_csv(rounded(by_channel), out / "metrics_by_channel.csv"),
+        write_csv(cohorts.round(4).reset_index().astype({"cohort": "str"}), out / "cohort_retention.csv"),
+    ]
+    zh = args.lang == "zh"
+    print((f"私域运营指标:{args.start} 至 {args.end}(数据截至 {as_of})" if zh else
+           f"loop metrics: {args.start} to {args.end} (data as of {as_of})"))
+    name = "name_zh" if zh else "name_en"
+    for _, row in report.iterrows():
+        v = row["value"]
+        value = ("—" if pd.isna(v) else f"{v:.1%}" if row["id"].endswith(("_rate", "_share"))
+                 else f"{v:,.0f}" if float(v).is_integer() else f"{v:,.2f}")
+        print(f"  {row[name]}: {value}" + (f"  ({row['note']})" if row["note"] else ""))
+    print()
+    print(("输出" if zh else "written") + f": {out}/ ({', '.join(p.name for p in paths)})")
+    return 0
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     """clean, segment and score in one go, each step's files in ``--out``."""
     ns = argparse.Namespace
@@ -97,6 +133,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
     _cmd_segment(ns(data=args.out, as_of=args.as_of, out=args.out, n_layers=args.n_layers, lang=args.lang))
     print()
     _cmd_score(ns(data=args.out, as_of=args.as_of, horizon=args.horizon, out=args.out, lang=args.lang))
+    print()
+    # The loop in numbers for the last 90 days up to as_of.
+    end = pd.Timestamp(args.as_of)
+    _cmd_metrics(ns(data=args.out, start=f"{end - pd.Timedelta(days=89):%Y-%m-%d}", end=args.as_of,
+                    as_of=args.as_of, out=args.out, lang=args.lang))
     return code
 
 
@@ -136,7 +177,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", choices=["zh", "en"], default="zh", help="language of the printed summary")
     p.set_defaults(func=_cmd_score)
 
-    p = sub.add_parser("run", help="clean, segment and score in one go")
+    p = sub.add_parser("metrics", help="the private-domain loop in numbers for a period (one registry of definitions)")
+    p.add_argument("--data", required=True, help="folder written by `sikit clean` (orders.parquet, contacts.parquet)")
+    p.add_argument("--start", required=True, help="first day of the period, e.g. 2026-01-01")
+    p.add_argument("--end", required=True, help="last day of the period, e.g. 2026-06-30")
+    p.add_argument("--as-of", help="how far the data may be seen, for metrics that look past the period "
+                                   "(回购率, conversion within N days); default: --end")
+    p.add_argument("--out", required=True, help="folder for metrics.csv, metrics_by_channel.csv, cohort_retention.csv")
+    p.add_argument("--lang", choices=["zh", "en"], default="zh", help="language of the printed summary")
+    p.set_defaults(func=_cmd_metrics)
+
+    p = sub.add_parser("run", help="clean, segment, score and the loop metrics in one go")
     p.add_argument("--contacts", action="append", required=True, help="contact export; repeatable")
     p.add_argument("--orders", action="append", required=True, help="order export; repeatable")
     p.add_argument("--as-of", required=True, help="the day to describe and score, e.g. 2026-10-31")

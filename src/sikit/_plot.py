@@ -23,12 +23,15 @@ __all__ = [
     "configure_plotting",
     "cjk_font",
     "plot_clean_report",
+    "plot_cohort",
+    "plot_funnel",
     "plot_k_selection",
     "plot_layers",
     "plot_migration",
     "plot_gains",
     "plot_importance",
     "plot_pareto",
+    "plot_referrals",
     "plot_reliability",
     "plot_rfm_classes",
 ]
@@ -224,6 +227,117 @@ def plot_migration(table: pd.DataFrame, lang: str = "zh"):
     plt.setp(ax.get_yticklabels(), rotation=0)
     # The column label sits on top, where an axes title would be: title the figure.
     fig.suptitle("客户层迁移(人数)" if zh else "layer migration (customers)")
+    return fig
+
+
+def plot_cohort(matrix: pd.DataFrame, lang: str = "zh"):
+    """Heatmap of a cohort retention matrix (:func:`sikit.metrics.cohort_retention`).
+
+    Rows are months of first purchase, columns months since; cells not yet
+    observable are NA in the matrix and stay blank here, never a 0.
+    """
+    rows, cols = matrix.shape
+    zh, fig, ax = _start(lang, (1.6 + 0.62 * cols, 1.4 + 0.36 * rows))
+    data = matrix.astype("float64")
+    data.index = data.index.astype("str")  # a PeriodIndex makes seaborn trip pandas' deprecations
+    sns.heatmap(data, annot=True, fmt=".0%", cmap="YlGnBu", vmin=0, vmax=1, cbar=False,
+                linewidths=0.5, linecolor="white", annot_kws={"fontsize": 8}, ax=ax)
+    ax.grid(False)  # blank (not yet observable) cells must look empty, not ruled
+    ax.set_xlabel("首购后第几个月" if zh else "months since first purchase")
+    ax.set_ylabel("首购月份" if zh else "month of first purchase")
+    ax.tick_params(axis="both", length=0)
+    plt.setp(ax.get_yticklabels(), rotation=0)
+    ax.set_title("按首购月份的复购留存(空白 = 尚未可观察)" if zh
+                 else "repeat purchase by month of first purchase (blank = not observable yet)")
+    return fig
+
+
+def plot_funnel(table: pd.DataFrame, lang: str = "zh", within_days: int | None = None):
+    """Conversion by channel: contacts added, and how many of them bought within N days.
+
+    One horizontal bar per channel: the light bar is the contacts added in the
+    period whose window could be observed (the rate's denominator), the dark
+    bar the ones whose first paid order came within ``within_days`` days (the
+    numerator); the label gives the rate. Channels are sorted by contacts,
+    the largest on top.
+
+    Parameters
+    ----------
+    table : DataFrame
+        ``sikit.metrics.compute("conversion_rate", ..., by="channel")``:
+        indexed by channel, with ``numerator``, ``denominator`` and ``value``.
+        The channel labels are the table's own (a missing channel reads
+        "未知渠道" / "unknown channel").
+    lang : {"zh", "en"}
+    within_days : int, optional
+        The N the table was computed with, for the title; default the
+        metric's default (30).
+    """
+    if within_days is None:
+        from ._metrics import REGISTRY
+
+        within_days = REGISTRY["conversion_rate"].params["within_days"]
+    zh, fig, ax = _start(lang, (8.5, 1.2 + 0.5 * max(len(table), 1)))
+    data = table.sort_values("denominator", ascending=False, kind="stable")
+    unknown = "未知渠道" if zh else "unknown channel"
+    labels = [unknown if pd.isna(ch) else str(ch) for ch in data.index]
+    y = np.arange(len(data))
+    palette = sns.color_palette()
+    added = data["denominator"].to_numpy(dtype=float)
+    converted = data["numerator"].to_numpy(dtype=float)
+    ax.barh(y, added, 0.7, color=palette[0], alpha=0.3,
+            label="新增联系人(可观察)" if zh else "contacts added (observable)")
+    bars = ax.barh(y, converted, 0.7, color=palette[0],
+                   label=f"{within_days} 天内首购" if zh else f"first purchase within {within_days} days")
+    ax.bar_label(bars, labels=[f"{r:.0%}" for r in data["value"].fillna(0)], label_type="center",
+                 color="white", fontsize=9, fontweight="bold")
+    for yi, n in zip(y, added):
+        ax.annotate(f"{int(n):,}", (n, yi), xytext=(3, 0), textcoords="offset points", va="center", fontsize=9)
+    ax.set_yticks(y, labels)
+    ax.invert_yaxis()  # the largest channel on top
+    ax.set_xlim(0, max(float(added.max()) if len(added) else 0.0, 1.0) * 1.12)
+    ax.set_xlabel("联系人数" if zh else "contacts")
+    ax.set_title(f"各渠道新增联系人 {within_days} 天内的首购转化" if zh
+                 else f"conversion by channel: first purchase within {within_days} days of being added")
+    ax.legend(loc="best", fontsize=9)
+    return fig
+
+
+def plot_referrals(tree: pd.DataFrame, lang: str = "zh", top: int = 10):
+    """The largest referral trees (老带新): customers per tree, with its depth.
+
+    Roots are labelled by rank ("推荐人 1" / "referrer 1"), never by id or name.
+
+    Parameters
+    ----------
+    tree : DataFrame
+        :func:`sikit.metrics.referral_tree`: one row per root referrer with
+        ``size`` (customers in the tree, root included), ``direct`` and
+        ``depth`` (generations below the root).
+    lang : {"zh", "en"}
+    top : int, default 10
+        How many of the largest trees to show.
+    """
+    data = tree.sort_values("size", ascending=False, kind="stable").head(top)
+    zh, fig, ax = _start(lang, (8, 1.3 + 0.42 * max(len(data), 1)))
+    total = len(tree)
+    ax.set_title(f"规模最大的 {len(data)} 棵推荐树(共 {total:,} 棵)" if zh
+                 else f"the {len(data)} largest referral trees (of {total:,})")
+    if len(data) == 0:
+        ax.text(0.5, 0.5, "还没有推荐关系" if zh else "no referrals yet", ha="center", va="center",
+                transform=ax.transAxes)
+        ax.set_axis_off()
+        return fig
+    y = np.arange(len(data))
+    bars = ax.barh(y, data["size"].to_numpy(dtype=float), color=sns.color_palette()[2])
+    notes = [f"{s} 人:直接邀请 {d} 人,深度 {k} 代" if zh else f"{s} customers: {d} direct, depth {k}"
+             for s, d, k in zip(data["size"], data["direct"], data["depth"])]
+    ax.bar_label(bars, labels=notes, padding=3, fontsize=9)
+    ax.set_yticks(y, [f"推荐人 {i}" if zh else f"referrer {i}" for i in range(1, len(data) + 1)])
+    ax.invert_yaxis()
+    ax.set_xlim(0, float(data["size"].max()) * 1.6)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlabel("树中客户数(含推荐人)" if zh else "customers in the tree (referrer included)")
     return fig
 
 

@@ -1,0 +1,903 @@
+"""A registry of business metrics, each with zh/en names, a one-sentence definition and documented defaults.
+
+Every metric is computed from the clean tables for a period ``[start, end]``
+of local days (both inclusive) and sees only paid orders placed inside it,
+so orders after ``end`` never change a value. The one exception is
+``return_rate`` (回购率), which by definition looks at the period after
+``end``; it therefore takes an explicit ``as_of`` and refuses to run until
+that next period has fully passed.
+
+This module holds the repurchase family: GMV, orders, buyers, AOV, ARPU,
+purchase frequency, repurchase rate, return-purchase rate, plus the cohort
+retention matrix; the acquisition family (引流: new contacts, referral
+share, net growth when the export records deletions); the conversion family
+(转化: conversion rate within N days of being added, days to the first
+purchase, first order value); and the fission family (裂变: invitations per
+referrer, K-factor, plus :func:`referral_tree`, :func:`top_referrers` and
+:func:`referred_vs_other`).
+
+Contact metrics (``Metric.base == "contacts"``) count the contacts *added*
+in the period (local day of ``added_at``); a contact without ``added_at``
+cannot be placed in time and is never counted. Conversion metrics follow
+each contact for ``within_days`` after the day it was added and see orders
+only up to ``as_of`` (default: the period end); contacts whose window has
+not closed by ``as_of`` are left out of the base rather than counted as
+not converted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from . import _schema as S
+from ._errors import SikitInputError, require_columns
+from ._features import _local_day, as_of_day, paid_orders
+
+__all__ = ["Metric", "REGISTRY", "describe", "compute", "cohort_retention", "DIMENSIONS",
+           "referral_tree", "top_referrers", "referred_vs_other"]
+
+_DAY = "order_day"
+#: When a customer was deleted (their last contact removed). Not in ``_schema``:
+#: no export seen so far carries deletions, so the cleaner never writes it.
+DELETED_AT = "deleted_at"
+_ALL_DIMS = ("channel", "staff", "store", "month")
+
+#: Dimensions accepted by ``compute(..., by=...)`` and where each one comes from.
+DIMENSIONS: dict[str, str] = {
+    S.CHANNEL: "contacts",   # the acquisition channel of the customer's contact
+    S.STAFF: "contacts",     # the staff account that added the contact
+    S.STORE: "orders",       # the store of each order
+    "month": "period",       # calendar months of the period
+}
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One metric: identity, bilingual labels, definition, defaults and the function computing it.
+
+    ``compute(orders, contacts, *, start, end, **params)`` returns a dict
+    with ``value`` and, for ratios, ``numerator`` and ``denominator``;
+    :func:`compute` is the public entry point that validates input and
+    splits by a dimension.
+    """
+
+    id: str
+    name_zh: str
+    name_en: str
+    definition_zh: str
+    definition_en: str
+    grain: str  # "order" or "customer": what one unit of the count is
+    params: dict = field(default_factory=dict)
+    compute: Callable = field(default=None, repr=False)
+    ratio: bool = False
+    #: "orders": the period selects orders and by=channel/staff splits order rows by
+    #: their customer's contact; "contacts": the period selects contacts by the day
+    #: they were added and by=channel/staff splits the contacts themselves.
+    base: str = "orders"
+    #: the dimensions by= accepts for this metric
+    by: tuple = _ALL_DIMS
+    needs_orders: bool = True
+
+
+# --- helpers ---------------------------------------------------------------------------
+
+def _day(value, name: str) -> pd.Timestamp:
+    try:
+        return as_of_day(value)
+    except SikitInputError:
+        # as_of_day's message names as_of; say which argument was wrong instead
+        raise SikitInputError(
+            f"{name} must be a day such as 2026-10-31 (the whole day counts), got {value!r}") from None
+
+
+def _paid_between(orders: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
+    # paid_orders already cuts at the end of `end`; only the lower bound is left
+    paid = paid_orders(orders, end)
+    return paid[paid[_DAY] >= start]
+
+
+def _purchases(paid: pd.DataFrame, merge_same_day: bool) -> pd.DataFrame:
+    """Purchase units: every paid order, or one per customer and local day."""
+    return paid.drop_duplicates([S.CUSTOMER_ID, _DAY]) if merge_same_day else paid
+
+
+def _ratio(numerator, denominator) -> dict:
+    value = numerator / denominator if denominator else np.nan
+    return {"value": float(value), "numerator": numerator, "denominator": denominator}
+
+
+def _next_period(start: pd.Timestamp, end: pd.Timestamp) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The period right after ``[start, end]`` of equal length.
+
+    Whole calendar months are followed by the same number of calendar months
+    (January -> February, Q1 -> Q2), because that is how operators read
+    "next period"; any other period by the same number of days.
+
+    Examples
+    --------
+    >>> _next_period(pd.Timestamp("2026-01-01"), pd.Timestamp("2026-01-31"))
+    (Timestamp('2026-02-01 00:00:00'), Timestamp('2026-02-28 00:00:00'))
+    >>> _next_period(pd.Timestamp("2026-01-05"), pd.Timestamp("2026-01-11"))
+    (Timestamp('2026-01-12 00:00:00'), Timestamp('2026-01-18 00:00:00'))
+    """
+    first = end + pd.Timedelta(days=1)
+    if start.is_month_start and end.is_month_end:
+        months = (end.year - start.year) * 12 + end.month - start.month + 1
+        return first, first + pd.DateOffset(months=months) - pd.Timedelta(days=1)
+    return first, end + (end - start) + pd.Timedelta(days=1)
+
+
+# --- the metrics ---------------------------------------------------------------------
+
+def _gmv(orders, contacts, *, start, end):
+    return {"value": float(_paid_between(orders, start, end)[S.NET_AMOUNT].sum())}
+
+
+def _orders(orders, contacts, *, start, end):
+    return {"value": int(len(_paid_between(orders, start, end)))}
+
+
+def _buyers(orders, contacts, *, start, end):
+    return {"value": int(_paid_between(orders, start, end)[S.CUSTOMER_ID].nunique())}
+
+
+def _aov(orders, contacts, *, start, end):
+    paid = _paid_between(orders, start, end)
+    return _ratio(float(paid[S.NET_AMOUNT].sum()), int(len(paid)))
+
+
+def _arpu(orders, contacts, *, start, end):
+    paid = _paid_between(orders, start, end)
+    return _ratio(float(paid[S.NET_AMOUNT].sum()), int(paid[S.CUSTOMER_ID].nunique()))
+
+
+def _purchase_frequency(orders, contacts, *, start, end, merge_same_day):
+    paid = _paid_between(orders, start, end)
+    return _ratio(int(len(_purchases(paid, merge_same_day))), int(paid[S.CUSTOMER_ID].nunique()))
+
+
+def _repurchase_rate(orders, contacts, *, start, end, merge_same_day):
+    per_buyer = _purchases(_paid_between(orders, start, end), merge_same_day)[S.CUSTOMER_ID].value_counts()
+    return _ratio(int((per_buyer >= 2).sum()), int(len(per_buyer)))
+
+
+def _return_rate(orders, contacts, *, start, end, as_of):
+    if as_of is None:
+        raise SikitInputError(
+            "return_rate looks at the period after end: give as_of, the last day the orders cover")
+    as_of = _day(as_of, "as_of")
+    next_start, next_end = _next_period(start, end)
+    if next_end > as_of:
+        # a half-observed next period would understate the rate, so refuse rather than guess
+        raise SikitInputError(
+            f"return_rate for {start:%Y-%m-%d}..{end:%Y-%m-%d} needs the next period "
+            f"{next_start:%Y-%m-%d}..{next_end:%Y-%m-%d} to have passed, but as_of is {as_of:%Y-%m-%d}")
+    buyers = _paid_between(orders, start, end)[S.CUSTOMER_ID].unique()
+    again = _paid_between(orders, next_start, next_end)[S.CUSTOMER_ID]
+    return _ratio(int(pd.Series(buyers).isin(again).sum()), int(len(buyers)))
+
+
+# --- contacts: acquisition, conversion, fission ------------------------------------------
+
+def _need_contacts(contacts, what: str, columns=()) -> pd.DataFrame:
+    if contacts is None:
+        raise SikitInputError(f"{what} counts contacts: pass contacts=")
+    require_columns(contacts, [S.CUSTOMER_ID, S.ADDED_AT, *columns], "contacts")
+    return contacts
+
+
+def _ids(values: pd.Series) -> pd.Series:
+    """Ids as nullable strings, blanks as NA."""
+    out = values.astype("string").str.strip()
+    return out.mask(out == "")
+
+
+def _added_between(contacts: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
+    """Contacts whose added_at falls on a local day in [start, end] (a missing added_at never does)."""
+    day = _local_day(contacts[S.ADDED_AT])
+    return contacts[((day >= start) & (day <= end)).to_numpy()]
+
+
+def _referrers(contacts: pd.DataFrame) -> tuple[pd.Series, int]:
+    """Each contact's referrer id (NA when missing or when it is the contact itself) and the self-referrals."""
+    require_columns(contacts, [S.REFERRER_ID], "contacts")
+    ref, own = _ids(contacts[S.REFERRER_ID]), _ids(contacts[S.CUSTOMER_ID])
+    self_ref = (ref == own).fillna(False).astype(bool)
+    return ref.mask(self_ref), int(self_ref.sum())
+
+
+def _new_contacts(orders, contacts, *, start, end):
+    new = _added_between(_need_contacts(contacts, "new_contacts"), start, end)
+    return {"value": int(new[S.CUSTOMER_ID].nunique())}
+
+
+def _net_contact_growth(orders, contacts, *, start, end):
+    contacts = _need_contacts(contacts, "net_contact_growth")
+    if DELETED_AT not in contacts.columns:
+        raise SikitInputError(
+            "net_contact_growth needs deletions, but the contacts export has no "
+            f"{DELETED_AT} column (WeCom's customer list shows only current contacts); "
+            "use new_contacts, or add a deleted_at column from the deletion log")
+    gone = _local_day(contacts[DELETED_AT])
+    deleted = int(((gone >= start) & (gone <= end)).sum())
+    return {"value": int(_added_between(contacts, start, end)[S.CUSTOMER_ID].nunique()) - deleted}
+
+
+def _referral_share(orders, contacts, *, start, end):
+    new = _added_between(_need_contacts(contacts, "referral_share", [S.REFERRER_ID]), start, end)
+    ref, _ = _referrers(new)
+    return _ratio(int(ref.notna().sum()), int(len(new)))
+
+
+def _invitations_per_referrer(orders, contacts, *, start, end):
+    new = _added_between(_need_contacts(contacts, "invitations_per_referrer", [S.REFERRER_ID]), start, end)
+    ref, _ = _referrers(new)
+    return _ratio(int(ref.notna().sum()), int(ref.nunique()))
+
+
+def _k_factor(orders, contacts, *, start, end):
+    contacts = _need_contacts(contacts, "k_factor", [S.REFERRER_ID])
+    ref, _ = _referrers(_added_between(contacts, start, end))
+    known = int((_local_day(contacts[S.ADDED_AT]) < start).sum())
+    return _ratio(int(ref.notna().sum()), known)
+
+
+def _conversion(orders, contacts, start, end, as_of, within_days, what: str) -> pd.DataFrame:
+    """Per contact added in [start, end]: ``days`` to the first paid order and whether it ``counts``.
+
+    ``counts`` is False for contacts whose window ``added day + within_days``
+    ends after ``as_of`` (not observable yet) and for contacts who had paid
+    before the day they were added (already customers, nothing to convert).
+    ``converted`` = counts and 0 <= days <= within_days.
+    """
+    contacts = _need_contacts(contacts, what)
+    if not isinstance(within_days, (int, np.integer)) or isinstance(within_days, bool) or within_days < 0:
+        raise SikitInputError(f"within_days must be a whole number of days >= 0, got {within_days!r}")
+    as_of = end if as_of is None else _day(as_of, "as_of")
+    if as_of < end:
+        raise SikitInputError(f"as_of ({as_of:%Y-%m-%d}) is before end ({end:%Y-%m-%d}): "
+                              "the period's contacts cannot be followed")
+    new = _added_between(contacts, start, end).drop_duplicates(S.CUSTOMER_ID)
+    added = _local_day(new[S.ADDED_AT]).to_numpy()
+    ids = new[S.CUSTOMER_ID].astype("str")
+    first = paid_orders(orders, as_of).groupby(S.CUSTOMER_ID)[_DAY].min()
+    days = ((ids.map(first).to_numpy() - added) / pd.Timedelta(days=1))
+    observable = added + pd.Timedelta(days=within_days) <= as_of
+    prior = days < 0            # NaN (never bought) compares False
+    counts = observable & ~prior
+    converted = counts & (days <= within_days)
+    return pd.DataFrame({"days": days, "counts": counts, "converted": converted}, index=ids.to_numpy())
+
+
+def _conversion_rate(orders, contacts, *, start, end, within_days, as_of):
+    c = _conversion(orders, contacts, start, end, as_of, within_days, "conversion_rate")
+    return _ratio(int(c["converted"].sum()), int(c["counts"].sum()))
+
+
+def _days_to_first_purchase(orders, contacts, *, start, end, within_days, as_of):
+    c = _conversion(orders, contacts, start, end, as_of, within_days, "days_to_first_purchase")
+    days = c.loc[c["converted"], "days"]
+    return {"value": float(days.median()) if len(days) else np.nan}
+
+
+def _first_order_value(orders, contacts, *, start, end):
+    o = orders[[S.CUSTOMER_ID, S.ORDER_TIME, S.NET_AMOUNT, S.STATUS]]
+    day = _local_day(o[S.ORDER_TIME])
+    o = o[((o[S.STATUS] == S.PAID) & o[S.CUSTOMER_ID].notna() & (day <= end)).to_numpy()]
+    # each customer's first paid order ever (up to end); ties on the same instant: export order
+    first = o.assign(_cid=o[S.CUSTOMER_ID].astype("str")).sort_values(S.ORDER_TIME, kind="stable")
+    first = first.drop_duplicates("_cid")
+    first = first[(_local_day(first[S.ORDER_TIME]) >= start).to_numpy()]
+    return _ratio(float(first[S.NET_AMOUNT].sum()), int(len(first)))
+
+
+_MERGE = {"merge_same_day": True}
+
+REGISTRY: dict[str, Metric] = {m.id: m for m in [
+    Metric("gmv", "成交额(GMV)", "GMV",
+           "周期内已付款订单的净实付金额之和(扣除部分退款):GMV = Σ净实付金额。",
+           "Sum of the net amount (after partial refunds) of paid orders in the period: GMV = Σ net_amount.",
+           "order", {}, _gmv),
+    Metric("orders", "订单数", "orders",
+           "周期内已付款订单的数量(已退款、已取消、未付款订单不计)。",
+           "Number of paid orders in the period (refunded, cancelled and unpaid orders excluded).",
+           "order", {}, _orders),
+    Metric("buyers", "购买人数", "buyers",
+           "周期内至少有一笔已付款订单的去重客户数。",
+           "Number of distinct customers with at least one paid order in the period.",
+           "customer", {}, _buyers),
+    Metric("aov", "客单价", "average order value (AOV)",
+           "周期内每笔已付款订单的平均净实付金额:客单价 = GMV / 订单数。",
+           "Mean net amount per paid order in the period: AOV = GMV / paid orders.",
+           "order", {}, _aov, ratio=True),
+    Metric("arpu", "人均消费(按购买人数)", "ARPU per buyer",
+           "周期内每位购买客户的平均净实付金额:人均消费 = GMV / 购买人数(分母是购买者,不是全部联系人)。",
+           "Mean net spend per buying customer in the period: ARPU = GMV / buyers "
+           "(the base is buyers, not all contacts).",
+           "customer", {}, _arpu, ratio=True),
+    Metric("purchase_frequency", "购买频次", "purchase frequency",
+           "周期内每位购买客户的平均购买次数:购买频次 = 已付款订单数 / 购买人数(merge_same_day=True 时同日多单算一次)。",
+           "Mean number of purchases per buying customer in the period: frequency = paid orders / buyers "
+           "(with merge_same_day=True, orders on the same day count once).",
+           "customer", {"merge_same_day": False}, _purchase_frequency, ratio=True),
+    Metric("repurchase_rate", "复购率", "repurchase rate",
+           "周期内购买客户中购买2次及以上者的占比:复购率 = 购买≥2次的客户数 / 购买人数(默认同一天的多笔订单算一次购买)。",
+           "Share of the period's buyers who bought 2 or more times in the period: "
+           "repurchase rate = buyers with 2+ purchases / buyers (by default orders on the same day count as one purchase).",
+           "customer", dict(_MERGE), _repurchase_rate, ratio=True),
+    Metric("return_rate", "回购率", "return-purchase rate",
+           "本周期购买客户中在紧随其后的等长周期内再次购买者的占比:回购率 = 下周期再购的本期客户数 / 本期购买人数"
+           "(整月周期的下周期为同样月数,下周期须在 as_of 前完全结束)。",
+           "Share of the period's buyers who buy again in the next period of equal length: "
+           "return rate = buyers who buy in the next period / buyers "
+           "(whole months are followed by as many months; the next period must have ended by as_of).",
+           "customer", {"as_of": None}, _return_rate, ratio=True),    # 引流 acquisition
+    Metric("new_contacts", "新增客户数", "new contacts",
+           "添加时间(本地日)落在周期内的去重客户数:新增客户数 = Σ周期内新添加的客户(同一客户多次添加只算一次,按最早添加时间)。",
+           "Number of distinct customers whose (earliest) added_at falls on a day in the period: "
+           "new contacts = Σ customers added in the period.",
+           "customer", {}, _new_contacts, base="contacts", by=("channel", "staff", "month"), needs_orders=False),
+    Metric("net_contact_growth", "客户净增长", "net contact growth",
+           "周期内新增客户数减去周期内被删除的客户数:净增长 = 新增客户数 − 删除客户数(需要 deleted_at 列,企微客户列表导出没有删除记录)。",
+           "New contacts in the period minus customers deleted in it: net growth = new contacts − deleted "
+           "(needs a deleted_at column; WeCom's customer list export has no deletions).",
+           "customer", {}, _net_contact_growth, base="contacts", by=("month",), needs_orders=False),
+    Metric("referral_share", "老带新占比", "referral share",
+           "周期内新增客户中有推荐人的占比:老带新占比 = 有推荐人ID的新增客户数 / 新增客户数(自己推荐自己不算)。",
+           "Share of the period's new contacts who have a referrer: "
+           "referral share = new contacts with a referrer_id / new contacts (self-referrals do not count).",
+           "customer", {}, _referral_share, ratio=True, base="contacts", by=("channel", "staff", "month"),
+           needs_orders=False),
+    # 转化 conversion
+    Metric("conversion_rate", "转化率", "conversion rate",
+           "周期内新增客户中在添加后 within_days 天内完成首次付款的占比:转化率 = 添加后N天内首单的客户数 / 可观察的新增客户数"
+           "(添加日+N天须不晚于 as_of,默认 as_of=周期末;添加前已购买的老客户不计入分母)。",
+           "Share of the period's new contacts whose first paid order comes within within_days days of being added: "
+           "conversion = contacts with a first order within N days / observable new contacts "
+           "(added day + N must be on or before as_of, by default the period end; "
+           "contacts who had bought before being added are left out).",
+           "customer", {"within_days": 30, "as_of": None}, _conversion_rate, ratio=True, base="contacts",
+           by=("channel", "staff", "month")),
+    Metric("days_to_first_purchase", "首购天数(中位数)", "days to first purchase (median)",
+           "周期内新增且在 within_days 天内转化的客户,从添加日到首个付款订单日的天数中位数:首购天数 = median(首单日 − 添加日)。",
+           "Median number of days from the day added to the day of the first paid order, over the period's "
+           "new contacts who converted within within_days: median(first order day − added day).",
+           "customer", {"within_days": 30, "as_of": None}, _days_to_first_purchase, base="contacts",
+           by=("channel", "staff", "month")),
+    Metric("first_order_value", "首单客单价", "first order value",
+           "首个付款订单(客户有史以来的第一笔)落在周期内的,其平均净实付金额:首单客单价 = Σ首单净实付金额 / 首单数。",
+           "Mean net amount of customers' first-ever paid orders placed in the period: "
+           "first order value = Σ net_amount of first orders / first orders.",
+           "order", {}, _first_order_value, ratio=True, by=("channel", "staff", "month")),
+    # 裂变 fission
+    Metric("invitations_per_referrer", "人均邀请数", "invitations per referrer",
+           "周期内通过老带新新增的客户数除以其中不同推荐人的人数:人均邀请数 = 有推荐人的新增客户数 / 去重推荐人数。",
+           "New referred contacts in the period per distinct referrer among them: "
+           "invitations per referrer = new contacts with a referrer / distinct referrers.",
+           "customer", {}, _invitations_per_referrer, ratio=True, base="contacts", by=("month",),
+           needs_orders=False),
+    Metric("k_factor", "K因子(裂变系数)", "K-factor",
+           "周期内通过老带新新增的客户数除以周期开始时已有的客户数:K因子 = 有推荐人的新增客户数 / 周期开始前已添加的客户数。",
+           "New referred contacts added in the period per customer known at the period start: "
+           "K = new contacts with a referrer / contacts added before start.",
+           "customer", {}, _k_factor, ratio=True, base="contacts", by=("month",), needs_orders=False),
+]}
+
+
+# --- public functions ----------------------------------------------------------------
+
+def describe(lang: str = "zh") -> pd.DataFrame:
+    """Every registered metric with its name, definition, grain and default parameters.
+
+    Parameters
+    ----------
+    lang : {"zh", "en"}
+        Language of the ``name`` and ``definition`` columns.
+
+    Returns
+    -------
+    DataFrame with one row per metric: ``id``, ``name``, ``definition``,
+    ``grain`` (``order`` or ``customer``), ``params`` (the defaults, as
+    ``key=value`` text; empty when the metric has none) and ``by`` (the
+    dimensions ``compute(..., by=...)`` accepts for it).
+
+    Examples
+    --------
+    >>> describe("en").loc[lambda d: d["id"] == "repurchase_rate", ["name", "params"]]
+                  name              params
+    6  repurchase rate  merge_same_day=True
+    """
+    if lang not in ("zh", "en"):
+        raise SikitInputError(f"lang must be 'zh' or 'en', got {lang!r}")
+    rows = [{
+        "id": m.id,
+        "name": getattr(m, f"name_{lang}"),
+        "definition": getattr(m, f"definition_{lang}"),
+        "grain": m.grain,
+        "params": ", ".join(f"{k}={v!r}" for k, v in m.params.items()),
+        "by": ", ".join(m.by),
+    } for m in REGISTRY.values()]
+    return pd.DataFrame(rows, columns=["id", "name", "definition", "grain", "params", "by"])
+
+
+def _months(start: pd.Timestamp, end: pd.Timestamp) -> list[tuple[pd.Period, pd.Timestamp, pd.Timestamp]]:
+    out = []
+    for month in pd.period_range(start, end, freq="M"):
+        out.append((month, max(start, month.start_time), min(end, month.end_time.normalize())))
+    return out
+
+
+def _group_labels(orders: pd.DataFrame, contacts, by: str, end: pd.Timestamp) -> pd.Series:
+    """The group of every order row: its store, or its customer's channel/staff as known at ``end``."""
+    if DIMENSIONS[by] == "orders":
+        require_columns(orders, [by], "orders")
+        return orders[by]
+    if contacts is None:
+        raise SikitInputError(f"by={by!r} comes from the contacts table: pass contacts=")
+    require_columns(contacts, [S.CUSTOMER_ID, by], "contacts")
+    c = contacts
+    if S.ADDED_AT in c.columns:
+        # a contact added after the period was not in the private domain then; its
+        # buyers fall in the unknown (NA) group. A missing added_at cannot be placed
+        # in time, so the export's attribute is kept.
+        added = _local_day(c[S.ADDED_AT])
+        c = c[~(added > end)]
+    c = c.drop_duplicates(S.CUSTOMER_ID)
+    lookup = pd.Series(c[by].to_numpy(), index=c[S.CUSTOMER_ID].astype("str").to_numpy())
+    return orders[S.CUSTOMER_ID].astype("str").map(lookup)
+
+
+def _split_contacts(metric: Metric, orders, contacts, start, end, by, params) -> pd.DataFrame:
+    """One row per value of ``by`` among the contacts added in the period, computed on those contacts."""
+    contacts = _need_contacts(contacts, metric.id, [by])
+    labels = contacts[by]
+    groups = pd.unique(_added_between(contacts, start, end)[by])
+    rows, index = [], []
+    for g in groups:
+        mask = labels.isna() if pd.isna(g) else labels == g
+        rows.append(_row(metric, orders, contacts[mask.to_numpy()], start, end, params))
+        index.append(g)
+    columns = ["value", "numerator", "denominator", "start", "end"] if metric.ratio else ["value", "start", "end"]
+    out = pd.DataFrame(rows, index=pd.Index(index, name=by, dtype="object"), columns=columns)
+    return out.sort_index(na_position="last")
+
+
+def _row(metric: Metric, orders, contacts, start, end, params) -> dict:
+    result = metric.compute(orders, contacts, start=start, end=end, **params)
+    return {**result, "start": start, "end": end}
+
+
+def compute(metric_id: str, orders: pd.DataFrame, contacts: pd.DataFrame | None = None, *,
+            start, end, by: str | None = None, **params) -> pd.DataFrame:
+    """Compute one registered metric for the period ``[start, end]``, optionally per group.
+
+    Parameters
+    ----------
+    metric_id : str
+        A key of :data:`REGISTRY` (see :func:`describe`).
+    orders : DataFrame or None
+        Clean orders: ``customer_id``, ``order_time``, ``net_amount``,
+        ``status`` (and ``store`` for ``by="store"``). Only paid orders count.
+        May be None for contact metrics that use no orders (new_contacts,
+        net_contact_growth, referral_share, invitations_per_referrer, k_factor).
+    contacts : DataFrame, optional
+        Clean contacts (one row per customer); needed for ``by="channel"``,
+        ``by="staff"`` and every contact metric.
+    start, end : date-like
+        First and last local day of the period, both inclusive.
+    by : {"channel", "staff", "store", "month"}, optional
+        ``channel``/``staff``: the customer's contact attribute (every order of
+        a customer goes to one group; customers with no contact, or whose
+        contact was added after ``end``, form the NA group), so counts and
+        amounts of the groups add up to the total. ``store``: the metric is
+        computed on each store's orders alone, so GMV and orders add up but a
+        customer buying in two stores is a buyer of both. ``month``: the
+        period cut into calendar months (first and last clipped to the period).
+        Groups with no paid order in the period are left out, except months.
+        Contact metrics (``base="contacts"``) split the contacts instead: a
+        group is a channel or staff of the contacts added in the period, and
+        ``month`` is the month they were added (cohort of adding month).
+        Not every metric accepts every dimension (``describe()["by"]``).
+    **params
+        Overrides of the metric's defaults (``describe()["params"]``).
+
+    Returns
+    -------
+    DataFrame, one row per group (indexed by the dimension) or a single row:
+    ``value``; for ratio metrics also ``numerator`` and ``denominator`` (so
+    groups can be recombined: Σnumerator / Σdenominator); ``start`` and
+    ``end`` of the (sub-)period. A ratio with a zero denominator is NaN.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> orders = pd.DataFrame({
+    ...     "customer_id": ["a", "a", "b", "a"],
+    ...     "order_time": pd.to_datetime(["2026-01-03", "2026-01-20", "2026-01-09", "2026-02-02"]),
+    ...     "net_amount": [100.0, 50.0, 30.0, 999.0],
+    ...     "status": "paid",
+    ...     "store": ["x", "y", "x", "x"],
+    ... })
+    >>> compute("gmv", orders, start="2026-01-01", end="2026-01-31", by="store")[["value"]]
+           value
+    store
+    x      130.0
+    y       50.0
+    >>> compute("repurchase_rate", orders, start="2026-01-01", end="2026-01-31")[["value", "numerator", "denominator"]]
+       value  numerator  denominator
+    0    0.5          1            2
+    """
+    if metric_id not in REGISTRY:
+        raise SikitInputError(f"unknown metric {metric_id!r}; known: {', '.join(REGISTRY)}")
+    metric = REGISTRY[metric_id]
+    unknown = sorted(set(params) - set(metric.params))
+    if unknown:
+        allowed = ", ".join(metric.params) or "none"
+        raise SikitInputError(f"{metric_id} has no parameter(s) {', '.join(unknown)}; allowed: {allowed}")
+    params = {**metric.params, **params}
+    start, end = _day(start, "start"), _day(end, "end")
+    if end < start:
+        raise SikitInputError(f"end ({end:%Y-%m-%d}) is before start ({start:%Y-%m-%d})")
+    if metric.needs_orders or orders is not None:
+        if orders is None:
+            raise SikitInputError(f"{metric_id} needs the orders table")
+        require_columns(orders, [S.CUSTOMER_ID, S.ORDER_TIME, S.NET_AMOUNT, S.STATUS], "orders")
+    if by is not None and by not in DIMENSIONS:
+        raise SikitInputError(f"unknown dimension by={by!r}; allowed: {', '.join(DIMENSIONS)}")
+    if by is not None and by not in metric.by:
+        raise SikitInputError(f"{metric_id} cannot be split by {by!r}; allowed: {', '.join(metric.by) or 'none'}")
+    if metric.base == "contacts" and "as_of" in params and params["as_of"] is None:
+        # follow-up metrics see data up to the period end unless told otherwise, the same
+        # as_of for every month of a by="month" split
+        params["as_of"] = end
+
+    if by is None:
+        return pd.DataFrame([_row(metric, orders, contacts, start, end, params)])
+    if by == "month":
+        rows = [_row(metric, orders, contacts, s, e, params) for _, s, e in _months(start, end)]
+        index = pd.PeriodIndex([m for m, _, _ in _months(start, end)], name="month")
+        return pd.DataFrame(rows, index=index)
+
+    if metric.base == "contacts":
+        return _split_contacts(metric, orders, contacts, start, end, by, params)
+    labels = _group_labels(orders, contacts, by, end)
+    # only groups that bought in the period; the group of a row is fixed, so a
+    # group's later orders (return_rate) stay in it
+    in_period = _paid_between(orders, start, end).index
+    groups = pd.unique(labels.loc[in_period])
+    rows, index = [], []
+    for g in groups:
+        mask = labels.isna() if pd.isna(g) else labels == g
+        rows.append(_row(metric, orders[mask.to_numpy()], contacts, start, end, params))
+        index.append(g)
+    columns = ["value", "numerator", "denominator", "start", "end"] if metric.ratio else ["value", "start", "end"]
+    out = pd.DataFrame(rows, index=pd.Index(index, name=by, dtype="object"), columns=columns)
+    return out.sort_index(na_position="last")
+
+
+def cohort_retention(orders: pd.DataFrame, *, as_of, freq: str = "M", max_periods: int = 12,
+                     values: str = "share") -> pd.DataFrame:
+    """Monthly cohort retention: who bought again how many months after their first purchase.
+
+    Parameters
+    ----------
+    orders : DataFrame
+        Clean orders; only paid orders up to the end of ``as_of`` count.
+    as_of : date-like
+        The last day the orders cover. Only months that have fully ended by
+        ``as_of`` are used: a month still running would show a share too low,
+        so its cells are NA, never 0, and customers whose first purchase is in
+        it form no cohort yet.
+    freq : {"M"}
+        Calendar months (the only period supported so far).
+    max_periods : int, default 12
+        Columns ``0 .. max_periods`` months since the first purchase.
+    values : {"share", "count"}
+        ``share``: fraction of the cohort with a paid order in that month
+        (month 0 is 1.0 by construction). ``count``: number of such customers;
+        column 0 is the cohort size.
+
+    Returns
+    -------
+    DataFrame indexed by ``cohort`` (month of first paid purchase) with
+    columns ``0 .. max_periods``; unobservable cells are NA.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> orders = pd.DataFrame({
+    ...     "customer_id": ["a", "b", "a", "c", "c"],
+    ...     "order_time": pd.to_datetime(["2026-01-05", "2026-01-20", "2026-02-11", "2026-02-03", "2026-03-30"]),
+    ...     "net_amount": 10.0,
+    ...     "status": "paid",
+    ... })
+    >>> cohort_retention(orders, as_of="2026-03-15", max_periods=2)
+               0    1   2
+    cohort
+    2026-01  1.0  0.5 NaN
+    2026-02  1.0  NaN NaN
+    """
+    if freq != "M":
+        raise SikitInputError(f"freq must be 'M' (calendar months), got {freq!r}")
+    if values not in ("share", "count"):
+        raise SikitInputError(f"values must be 'share' or 'count', got {values!r}")
+    if not isinstance(max_periods, (int, np.integer)) or max_periods < 0:
+        raise SikitInputError(f"max_periods must be a whole number >= 0, got {max_periods!r}")
+    day = _day(as_of, "as_of")
+    # the last month that has fully ended by the end of as_of
+    last_month = (day + pd.Timedelta(days=1)).to_period("M") - 1
+    paid = paid_orders(orders, day)
+    # months as whole numbers, so "months since first purchase" is a subtraction
+    month = paid[_DAY].dt.year * 12 + paid[_DAY].dt.month - 1
+    last = last_month.year * 12 + last_month.month - 1
+    paid = pd.DataFrame({S.CUSTOMER_ID: paid[S.CUSTOMER_ID], "month": month})[month <= last]
+    paid = paid.drop_duplicates()
+    cohort = paid.groupby(S.CUSTOMER_ID)["month"].transform("min")
+    offset = paid["month"] - cohort
+    keep = offset <= max_periods
+    counts = (pd.DataFrame({"cohort": cohort[keep], "offset": offset[keep]})
+              .groupby(["cohort", "offset"]).size().unstack("offset"))
+    columns = pd.RangeIndex(max_periods + 1)
+    counts = counts.reindex(columns=columns).fillna(0).astype("int64")
+    # cell (cohort c, offset k) is observed only if month c + k has ended
+    observed = columns.to_numpy()[None, :] <= (last - counts.index.to_numpy())[:, None]
+    # monthly Period ordinals count months from 1970-01
+    counts.index = pd.PeriodIndex.from_ordinals(counts.index.to_numpy(dtype="int64") - 1970 * 12,
+                                                freq="M", name="cohort")
+    counts.columns.name = None
+    if values == "count":
+        return counts.astype("Int64").where(observed, pd.NA)
+    size = counts[0].replace(0, np.nan)
+    return counts.div(size, axis=0).astype("float64").where(observed, np.nan)
+
+
+# --- fission: referral trees, top referrers, referred vs other ------------------------------
+
+def _known_at(contacts: pd.DataFrame, as_of) -> pd.DataFrame:
+    """Contacts added by the end of ``as_of`` (all of them when as_of is None)."""
+    if as_of is None:
+        return contacts
+    day = _local_day(contacts[S.ADDED_AT])
+    return contacts[(day <= _day(as_of, "as_of")).to_numpy()]
+
+
+def referral_tree(contacts: pd.DataFrame, *, as_of=None) -> pd.DataFrame:
+    """The referral forest: per root referrer, how many customers its tree holds and how deep it goes.
+
+    An edge runs from each contact's ``referrer_id`` to the contact. A root is
+    a referrer who has no referrer of their own (or whose referrer is
+    themselves, or who is not among the contacts, e.g. deleted). Self-referrals
+    (``referrer_id == customer_id``) are dropped as edges. Referrer chains that
+    loop (A -> B -> A) have no root: their members, and everyone hanging off
+    them, are left out of the forest and only counted; nothing walks a chain
+    twice, so cycles cannot make this loop forever.
+
+    Parameters
+    ----------
+    contacts : DataFrame
+        Clean contacts with ``customer_id``, ``referrer_id`` (and ``added_at``
+        when ``as_of`` is given).
+    as_of : date-like, optional
+        Only contacts added by the end of this day count (an invitee added
+        later is not yet an edge).
+
+    Returns
+    -------
+    DataFrame indexed by ``root_id`` (only roots with at least one invitee),
+    sorted by ``size`` then ``root_id``: ``size`` (customers in the tree,
+    root included), ``direct`` (the root's own invitees) and ``depth``
+    (generations below the root: 1 when only direct invitees). ``attrs``
+    holds ``self_referrals``, ``cycles`` (number of loops), ``in_cycles``
+    (customers on a loop) and ``unrooted`` (customers whose chain ends in a
+    loop, loop members included).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> contacts = pd.DataFrame({"customer_id": ["a", "b", "c", "d", "x", "y"],
+    ...                          "referrer_id": [None, "a", "b", "a", "y", "x"]})
+    >>> tree = referral_tree(contacts)
+    >>> tree
+             size  direct  depth
+    root_id
+    a           4       2      2
+    >>> tree.attrs["cycles"], tree.attrs["in_cycles"]
+    (1, 2)
+    """
+    require_columns(contacts, [S.CUSTOMER_ID, S.REFERRER_ID] + ([S.ADDED_AT] if as_of is not None else []),
+                    "contacts")
+    c = _known_at(contacts, as_of)
+    c = c[_ids(c[S.CUSTOMER_ID]).notna().to_numpy()]
+    c = c.drop_duplicates(S.CUSTOMER_ID)
+    ref, n_self = _referrers(c)
+    ids = _ids(c[S.CUSTOMER_ID])
+    has = ref.notna().to_numpy()
+    parent = pd.Series(ref[has].to_numpy(dtype=object), index=ids[has].to_numpy(dtype=object))
+    # roots: referrers who are nobody's invitee
+    roots = pd.unique(parent[~parent.isin(parent.index)].to_numpy())
+    root_of = pd.Series(roots, index=roots, dtype=object)
+    depth = pd.Series(0, index=roots, dtype="int64")
+    level, d = pd.Index(roots), 0
+    while len(level):  # one step per generation; only nodes reachable from a root are ever visited
+        d += 1
+        children = parent[parent.isin(level)]
+        root_of = pd.concat([root_of, pd.Series(root_of.loc[children.to_numpy()].to_numpy(),
+                                                index=children.index, dtype=object)])
+        depth = pd.concat([depth, pd.Series(d, index=children.index, dtype="int64")])
+        level = children.index
+    # what is left has no root: prune leaves until only the loops remain
+    left = parent[~parent.index.isin(root_of.index)]
+    loops = left
+    while True:
+        leaf = ~loops.index.isin(loops.to_numpy())
+        if not leaf.any():
+            break
+        loops = loops[~leaf]
+    n_cycles, seen = 0, set()
+    for node in loops.index:       # every loop node has its parent on the same loop
+        if node in seen:
+            continue
+        n_cycles += 1
+        while node not in seen:
+            seen.add(node)
+            node = loops[node]
+    invitees = root_of.drop(roots)
+    g = pd.DataFrame({"root": invitees.to_numpy(), "depth": depth.loc[invitees.index].to_numpy()}).groupby("root")
+    direct = parent[parent.isin(roots)].value_counts()
+    out = pd.DataFrame({"size": g.size() + 1, "direct": direct, "depth": g["depth"].max()})
+    out = out.reindex(roots).astype("int64")
+    out.index = pd.Index(out.index.astype(object), name="root_id", dtype="object")
+    out = out.reset_index().sort_values(["size", "root_id"], ascending=[False, True]).set_index("root_id")
+    out.attrs.update(self_referrals=n_self, cycles=n_cycles, in_cycles=int(len(loops)), unrooted=int(len(left)))
+    return out
+
+
+def top_referrers(contacts: pd.DataFrame, start, end, n: int = 10) -> pd.DataFrame:
+    """The referrers who brought the most new contacts in ``[start, end]``.
+
+    Counts the contacts added in the period whose ``referrer_id`` names
+    someone else (self-referrals do not count).
+
+    Returns
+    -------
+    DataFrame indexed by ``referrer_id``, at most ``n`` rows, sorted by
+    ``invitations`` (descending, ties by id), with ``invitations`` and, when
+    the referrer is among the contacts added by ``end``, their ``channel``
+    and ``staff`` (NA otherwise).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> contacts = pd.DataFrame({
+    ...     "customer_id": ["a", "b", "c", "d"],
+    ...     "added_at": pd.to_datetime(["2026-01-01", "2026-02-03", "2026-02-09", "2026-03-01"]),
+    ...     "referrer_id": [None, "a", "a", "a"],
+    ... })
+    >>> top_referrers(contacts, "2026-02-01", "2026-02-28")
+                 invitations
+    referrer_id
+    a                      2
+    """
+    start, end = _day(start, "start"), _day(end, "end")
+    if end < start:
+        raise SikitInputError(f"end ({end:%Y-%m-%d}) is before start ({start:%Y-%m-%d})")
+    if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1:
+        raise SikitInputError(f"n must be a whole number >= 1, got {n!r}")
+    contacts = _need_contacts(contacts, "top_referrers", [S.REFERRER_ID])
+    ref, _ = _referrers(_added_between(contacts, start, end))
+    counts = ref.dropna().value_counts()
+    out = pd.DataFrame({"referrer_id": counts.index.astype(object), "invitations": counts.to_numpy("int64")})
+    out = out.sort_values(["invitations", "referrer_id"], ascending=[False, True]).head(n).set_index("referrer_id")
+    known = _known_at(contacts, end)
+    known = known[_ids(known[S.CUSTOMER_ID]).notna().to_numpy()].drop_duplicates(S.CUSTOMER_ID)
+    for col in (S.CHANNEL, S.STAFF):
+        if col in known.columns:
+            lookup = pd.Series(known[col].to_numpy(), index=_ids(known[S.CUSTOMER_ID]).to_numpy(dtype=object))
+            out[col] = out.index.map(lookup)
+    return out
+
+
+def referred_vs_other(orders: pd.DataFrame, contacts: pd.DataFrame, *, as_of, start=None, end=None,
+                      within_days: int = 30, repurchase_days: int = 90) -> pd.DataFrame:
+    """Referred (老带新) against other customers: conversion and repurchase, side by side.
+
+    The customers are the contacts added in ``[start, end]`` (default: all
+    contacts added by ``as_of``); "referred" ones have a ``referrer_id``
+    naming someone else. Only orders up to the end of ``as_of`` are seen.
+
+    - conversion: as the ``conversion_rate`` metric -- a first paid order
+      within ``within_days`` of the day added, over contacts whose window
+      ended by ``as_of`` and who had not bought before being added.
+    - repurchase: share of buyers who bought again (another purchase day)
+      within ``repurchase_days`` after their first purchase day, over buyers
+      whose first purchase was at least ``repurchase_days`` before ``as_of``,
+      so short and long tenures are compared over the same window
+      (90 days by default: over longer windows nearly every lasting buyer
+      has bought twice and the rate saturates). ``repeat_days_per_buyer``
+      is the mean number of further purchase days in that window.
+
+    Returns
+    -------
+    DataFrame indexed by ``group`` (``referred``, ``other``) with
+    ``group_zh`` (老带新, 其他), ``contacts``, ``converted``,
+    ``conversion_base``, ``conversion_rate``, ``repurchased``,
+    ``repurchase_base``, ``repurchase_rate``, ``repeat_days_per_buyer``; a
+    rate with a zero base is NaN.
+    """
+    as_of = _day(as_of, "as_of")
+    contacts = _need_contacts(contacts, "referred_vs_other", [S.REFERRER_ID])
+    end = as_of if end is None else _day(end, "end")
+    if start is None:
+        start = min(_local_day(contacts[S.ADDED_AT]).min(), end) if contacts[S.ADDED_AT].notna().any() else end
+    else:
+        start = _day(start, "start")
+    if end > as_of:
+        raise SikitInputError(f"end ({end:%Y-%m-%d}) is after as_of ({as_of:%Y-%m-%d})")
+    for name, v in (("repurchase_days", repurchase_days),):
+        if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v < 1:
+            raise SikitInputError(f"{name} must be a whole number of days >= 1, got {v!r}")
+    new = _added_between(contacts, start, end).drop_duplicates(S.CUSTOMER_ID)
+    ref, _ = _referrers(new)
+    referred = pd.Series(ref.notna().to_numpy(), index=new[S.CUSTOMER_ID].astype("str").to_numpy())
+    conv = _conversion(orders, new, start, end, as_of, within_days, "referred_vs_other")
+
+    days = _purchases(paid_orders(orders, as_of), True)
+    days = days[days[S.CUSTOMER_ID].isin(referred.index)]
+    first = days.groupby(S.CUSTOMER_ID)[_DAY].transform("min")
+    base = days.loc[first <= as_of - pd.Timedelta(days=repurchase_days), S.CUSTOMER_ID].unique()
+    repeat = days.loc[(days[_DAY] > first) & (days[_DAY] <= first + pd.Timedelta(days=repurchase_days)),
+                      S.CUSTOMER_ID].value_counts()
+    again = repeat.index
+    rows = []
+    for group, zh, flag in (("referred", "老带新", True), ("other", "其他", False)):
+        who = referred.index[referred.to_numpy() == flag]
+        c = conv.loc[who]
+        b = pd.Index(base).intersection(who)
+        conversion = _ratio(int(c["converted"].sum()), int(c["counts"].sum()))
+        repurchase = _ratio(int(b.isin(again).sum()), int(len(b)))
+        rows.append({"group": group, "group_zh": zh, "contacts": int(len(who)),
+                     "converted": conversion["numerator"], "conversion_base": conversion["denominator"],
+                     "conversion_rate": conversion["value"],
+                     "repurchased": repurchase["numerator"], "repurchase_base": repurchase["denominator"],
+                     "repurchase_rate": repurchase["value"],
+                     "repeat_days_per_buyer": float(repeat.reindex(b).fillna(0).mean()) if len(b) else np.nan})
+    return pd.DataFrame(rows).set_index("group")
+
+
+def loop_report(orders: pd.DataFrame, contacts: pd.DataFrame | None = None, *, start, end, as_of=None,
+                by: str | None = None) -> pd.DataFrame:
+    """Every registered metric for one period, one row each (per group with ``by``).
+
+    A metric that cannot be computed on these tables (no deletions in the
+    export, a next period not yet passed by ``as_of``, a dimension it does
+    not accept) keeps its row with an empty value and the reason in
+    ``note``, so nothing is silently left out.
+    """
+    rows = []
+    for metric in REGISTRY.values():
+        params = {"as_of": as_of} if "as_of" in metric.params and as_of is not None else {}
+        head = {"id": metric.id, "name_zh": metric.name_zh, "name_en": metric.name_en}
+        try:
+            if by is not None and by not in metric.by:
+                raise SikitInputError(f"{metric.id} cannot be split by {by}")
+            table = compute(metric.id, orders, contacts, start=start, end=end, by=by, **params)
+        except SikitInputError as exc:
+            rows.append({**head, "note": str(exc)})
+            continue
+        # to_dict, not iterrows: a row Series would cast a NaN value to NaT beside the dates
+        for group, row in table.to_dict(orient="index").items():
+            rows.append({**head, **({by: group} if by else {}), **row, "note": ""})
+    out = pd.DataFrame(rows)
+    # An empty value always says why: nobody in the base is not the same as "0".
+    silent = out["value"].isna() & (out["note"] == "")
+    out.loc[silent, "note"] = "no customers or orders in the base for this period"
+    first = ["id", "name_zh", "name_en", *([by] if by else []), "value", "numerator", "denominator"]
+    out = out.reindex(columns=[*first, *[c for c in out.columns if c not in first]])
+    defs = {m.id: (m.definition_zh, m.definition_en) for m in REGISTRY.values()}
+    out["definition_zh"] = out["id"].map(lambda i: defs[i][0])
+    out["definition_en"] = out["id"].map(lambda i: defs[i][1])
+    return out

@@ -1,0 +1,574 @@
+"""The metric registry (sikit.metrics): hand-computed values, point in time, splits, cohorts.
+
+Expected values are worked out by hand in the comments next to them.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import sikit
+from sikit import _schema as S
+from sikit import metrics
+from sikit._errors import SikitInputError
+from sikit.metrics import (REGISTRY, cohort_retention, compute, describe, referral_tree, referred_vs_other,
+                           top_referrers)
+
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
+TZ = S.TIMEZONE
+JAN = {"start": "2026-01-01", "end": "2026-01-31"}
+
+
+def _orders(rows, tz=TZ):
+    """Orders from (customer_id, local wall time, net_amount, status, store) tuples."""
+    times = pd.Series(pd.to_datetime([r[1] for r in rows]), dtype="datetime64[us]")
+    times = times.dt.tz_localize(TZ).dt.tz_convert(tz)
+    return pd.DataFrame({
+        S.CUSTOMER_ID: pd.Series([r[0] for r in rows], dtype="str"),
+        S.ORDER_TIME: times,
+        S.NET_AMOUNT: pd.Series([r[2] for r in rows], dtype="float64"),
+        S.STATUS: pd.Series([r[3] for r in rows], dtype="str"),
+        S.STORE: pd.Series([r[4] for r in rows], dtype="str"),
+    })
+
+
+ROWS = [
+    ("a", "2026-01-05 10:00", 100.0, S.PAID, "x"),
+    ("a", "2026-01-05 18:00", 50.0, S.PAID, "y"),       # same local day as the order above
+    ("a", "2026-01-20 12:00", 30.0, S.PAID, "x"),
+    ("b", "2026-01-10 09:00", 80.0, S.PAID, "y"),
+    ("b", "2026-01-12 09:00", 0.0, S.REFUNDED, "x"),    # not a purchase
+    ("e", "2026-01-15 09:00", 60.0, S.CANCELLED, "y"),  # not a purchase, e is no buyer
+    ("c", "2026-01-31 23:30", 40.0, S.PAID, "x"),       # last half hour of the period (15:30 UTC)
+    ("f", "2026-01-08 10:00", 20.0, S.PAID, "x"),
+    ("f", "2026-01-08 11:00", 20.0, S.PAID, "x"),       # f: two orders on one day
+    ("d", "2025-12-31 23:59", 70.0, S.PAID, "x"),       # before the period
+    # the next month (February)
+    ("c", "2026-02-01 00:10", 999.0, S.PAID, "x"),      # still Jan 31 in UTC, February locally
+    ("d", "2026-02-10 12:00", 20.0, S.PAID, "x"),
+    ("b", "2026-02-20 12:00", 10.0, S.PAID, "y"),
+    ("a", "2026-03-01 12:00", 5.0, S.PAID, "x"),        # after February
+]
+# In January (paid): a 100, 50, 30 (two purchase days); b 80; c 40; f 20, 20 (one day).
+# GMV 340, 7 orders, buyers a, b, c, f = 4.
+
+
+@pytest.fixture
+def orders():
+    return _orders(ROWS)
+
+
+@pytest.fixture
+def contacts():
+    added = pd.Series(pd.to_datetime(["2025-12-01", "2025-12-01", "2026-02-05", "2025-11-01"]),
+                      dtype="datetime64[us]").dt.tz_localize(TZ)
+    return pd.DataFrame({
+        S.CUSTOMER_ID: pd.Series(["a", "b", "c", "d"], dtype="str"),
+        S.ADDED_AT: added,                 # c was added after January
+        S.CHANNEL: pd.Series(["门店活码", "包裹卡", "门店活码", "包裹卡"], dtype="str"),
+        S.STAFF: pd.Series(["王", "李", "王", "李"], dtype="str"),
+        S.REFERRER_ID: pd.Series([None, "a", None, None], dtype="str"),   # a referred b
+        "deleted_at": pd.Series(pd.NaT, index=range(4), dtype="datetime64[us, Asia/Shanghai]"),
+    })                                     # f has no contact
+
+
+def _value(metric_id, orders, **kwargs):
+    return compute(metric_id, orders, **JAN, **kwargs)["value"].iloc[0]
+
+
+# --- 1. every metric by hand ---------------------------------------------------------------
+
+def test_gmv_orders_buyers(orders):
+    assert _value("gmv", orders) == 340.0        # 100 + 50 + 30 + 80 + 40 + 20 + 20
+    assert _value("orders", orders) == 7         # the refunded and cancelled orders do not count
+    assert _value("buyers", orders) == 4         # a, b, c, f
+
+
+def test_aov_and_arpu(orders):
+    out = compute("aov", orders, **JAN)
+    assert out["value"].iloc[0] == pytest.approx(340 / 7)   # GMV / paid orders
+    assert (out["numerator"].iloc[0], out["denominator"].iloc[0]) == (340.0, 7)
+    assert _value("arpu", orders) == 85.0        # 340 / 4 buyers
+
+
+def test_purchase_frequency(orders):
+    assert _value("purchase_frequency", orders) == pytest.approx(7 / 4)  # default: orders / buyers
+    # merged: a 2 days, b 1, c 1, f 1 -> 5 purchases / 4 buyers
+    assert _value("purchase_frequency", orders, merge_same_day=True) == pytest.approx(5 / 4)
+
+
+def test_repurchase_rate(orders):
+    # default merges same-day orders: only a bought on 2+ days -> 1 / 4
+    out = compute("repurchase_rate", orders, **JAN)
+    assert out["value"].iloc[0] == 0.25
+    assert (out["numerator"].iloc[0], out["denominator"].iloc[0]) == (1, 4)
+    # counting orders, f's two same-day orders make f a repeat buyer too -> 2 / 4
+    assert _value("repurchase_rate", orders, merge_same_day=False) == 0.5
+
+
+def test_return_rate(orders):
+    # January buyers a, b, c, f; in February (the next whole month) b and c buy again -> 2 / 4.
+    # a's March order is after the next period and does not count.
+    out = compute("return_rate", orders, **JAN, as_of="2026-02-28")
+    assert out["value"].iloc[0] == 0.5
+    assert (out["numerator"].iloc[0], out["denominator"].iloc[0]) == (2, 4)
+    # a 7-day period: Jan 5-11 buyers a, f, b; next 7 days Jan 12-18: nobody -> 0 / 3
+    week = compute("return_rate", orders, start="2026-01-05", end="2026-01-11", as_of="2026-01-18")
+    assert week["value"].iloc[0] == 0.0 and week["denominator"].iloc[0] == 3
+
+
+def test_return_rate_needs_the_next_period_to_have_passed(orders):
+    with pytest.raises(SikitInputError, match="2026-02-01..2026-02-28.*as_of is 2026-02-27"):
+        compute("return_rate", orders, **JAN, as_of="2026-02-27")
+    with pytest.raises(SikitInputError, match="give as_of"):
+        compute("return_rate", orders, **JAN)
+
+
+def test_return_rate_depends_on_the_next_period_only(orders):
+    # orders after the next period change nothing; orders in it do
+    base = _value("return_rate", orders, as_of="2026-02-28")
+    later = pd.concat([orders, _orders([("a", "2026-03-02 12:00", 9.0, S.PAID, "x")])], ignore_index=True)
+    assert _value("return_rate", later, as_of="2026-03-31") == base
+    inside = pd.concat([orders, _orders([("f", "2026-02-28 23:00", 9.0, S.PAID, "x")])], ignore_index=True)
+    assert _value("return_rate", inside, as_of="2026-02-28") == 0.75   # b, c, f of 4
+
+
+def test_empty_period_gives_zero_counts_and_nan_ratios(orders):
+    period = {"start": "2025-06-01", "end": "2025-06-30"}
+    assert compute("gmv", orders, **period)["value"].iloc[0] == 0.0
+    assert compute("buyers", orders, **period)["value"].iloc[0] == 0
+    assert np.isnan(compute("repurchase_rate", orders, **period)["value"].iloc[0])
+
+
+# --- 2. point in time ------------------------------------------------------------------------
+
+def test_orders_after_end_change_nothing(orders, contacts):
+    # every metric but return_rate, on January, with and without the later orders
+    local_day = orders[S.ORDER_TIME].dt.tz_convert(TZ).dt.tz_localize(None).dt.normalize()
+    upto_end = orders[local_day <= pd.Timestamp("2026-01-31")]
+    assert len(upto_end) == len(orders) - 4
+    for metric_id, m in REGISTRY.items():
+        if metric_id == "return_rate":
+            continue
+        for by in (None, "store", "channel", "month"):
+            if by is not None and by not in m.by:
+                continue
+            pd.testing.assert_frame_equal(
+                compute(metric_id, orders, contacts, **JAN, by=by),
+                compute(metric_id, upto_end, contacts, **JAN, by=by))
+
+
+def test_same_instants_in_utc_give_the_same_values(orders):
+    utc = _orders(ROWS, tz="UTC")
+    for metric_id in ("gmv", "orders", "repurchase_rate"):
+        pd.testing.assert_frame_equal(compute(metric_id, utc, **JAN), compute(metric_id, orders, **JAN))
+
+
+# --- 3. by= ------------------------------------------------------------------------------
+
+def test_by_store(orders):
+    gmv = compute("gmv", orders, **JAN, by="store")
+    # x: 100 + 30 + 40 + 20 + 20 = 210; y: 50 + 80 = 130
+    assert gmv["value"].to_dict() == {"x": 210.0, "y": 130.0}
+    assert gmv["value"].sum() == _value("gmv", orders)
+    assert compute("orders", orders, **JAN, by="store")["value"].sum() == _value("orders", orders)
+    # buyers per store: x a, c, f = 3; y a, b = 2 -- a bought in both, so they add up to more than 4
+    assert compute("buyers", orders, **JAN, by="store")["value"].to_dict() == {"x": 3, "y": 2}
+
+
+def test_by_channel_uses_the_contact_known_at_end(orders, contacts):
+    gmv = compute("gmv", orders, contacts, **JAN, by="channel")
+    # 门店活码 a: 180; 包裹卡 b: 80; NA: c (added in February) 40 + f (no contact) 40 = 80
+    assert list(gmv.index[:2]) == ["包裹卡", "门店活码"] and pd.isna(gmv.index[2])
+    assert list(gmv["value"]) == [80.0, 180.0, 80.0]
+    assert gmv["value"].sum() == _value("gmv", orders)
+    # ratios recombine from their parts: repurchase 包裹卡 0/1, 门店活码 1/1, NA 0/2 -> 1/4
+    rr = compute("repurchase_rate", orders, contacts, **JAN, by="channel")
+    assert list(rr["numerator"]) == [0, 1, 0] and list(rr["denominator"]) == [1, 1, 2]
+    assert rr["numerator"].sum() / rr["denominator"].sum() == _value("repurchase_rate", orders)
+    staff = compute("buyers", orders, contacts, **JAN, by="staff")
+    assert staff["value"].sum() == 4   # 李 b, 王 a, NA c and f
+
+
+def test_by_month(orders):
+    out = compute("gmv", orders, start="2026-01-15", end="2026-02-28", by="month")
+    assert [str(m) for m in out.index] == ["2026-01", "2026-02"]
+    # January from the 15th: a 30 + c 40 = 70; February: 999 + 20 + 10 = 1029
+    assert list(out["value"]) == [70.0, 1029.0]
+    assert out["start"].iloc[0] == pd.Timestamp("2026-01-15")   # first month clipped to the period
+    assert out["value"].sum() == compute("gmv", orders, start="2026-01-15", end="2026-02-28")["value"].iloc[0]
+
+
+def test_by_errors(orders, contacts):
+    with pytest.raises(SikitInputError, match="allowed: channel, staff, store, month"):
+        compute("gmv", orders, **JAN, by="city")
+    with pytest.raises(SikitInputError, match="contacts"):
+        compute("gmv", orders, **JAN, by="channel")
+    with pytest.raises(SikitInputError, match="lack required column.*store"):
+        compute("gmv", orders.drop(columns=S.STORE), **JAN, by="store")
+
+
+# --- 4. cohorts --------------------------------------------------------------------------
+
+@pytest.fixture
+def cohort_orders():
+    return _orders([
+        ("p", "2026-01-10 12:00", 10.0, S.PAID, "x"),
+        ("p", "2026-02-15 12:00", 10.0, S.PAID, "x"),
+        ("p", "2026-04-01 12:00", 10.0, S.PAID, "x"),   # April: not over on 04-15
+        ("q", "2026-01-25 12:00", 10.0, S.PAID, "x"),
+        ("q", "2026-03-05 12:00", 10.0, S.PAID, "x"),
+        ("w", "2026-01-03 12:00", 10.0, S.PAID, "x"),
+        ("r", "2026-02-02 12:00", 10.0, S.PAID, "x"),
+        ("s", "2026-03-10 12:00", 10.0, S.PAID, "x"),
+        ("t", "2026-04-10 12:00", 10.0, S.PAID, "x"),   # April cohort: not formed yet on 04-15
+        ("u", "2026-01-05 12:00", 0.0, S.REFUNDED, "x"),  # no purchase, no cohort
+    ])
+
+
+def test_cohort_retention_by_hand(cohort_orders):
+    share = cohort_retention(cohort_orders, as_of="2026-04-15", max_periods=3)
+    # Jan cohort p, q, w (3): Feb p -> 1/3, Mar q -> 1/3, Apr not over -> NA
+    # Feb cohort r (1): Mar nobody -> 0 (observed), Apr NA; Mar cohort s (1): Apr NA
+    nan = np.nan
+    expected = pd.DataFrame(
+        [[1.0, 1 / 3, 1 / 3, nan], [1.0, 0.0, nan, nan], [1.0, nan, nan, nan]],
+        index=pd.PeriodIndex(["2026-01", "2026-02", "2026-03"], freq="M", name="cohort"),
+        columns=pd.RangeIndex(4))
+    pd.testing.assert_frame_equal(share, expected)
+    assert share.loc[pd.Period("2026-02", "M"), 1] == 0.0          # a real zero stays zero
+    assert pd.isna(share.loc[pd.Period("2026-01", "M"), 3])           # not yet observable: NA, not 0
+    counts = cohort_retention(cohort_orders, as_of="2026-04-15", max_periods=3, values="count")
+    assert counts[0].tolist() == [3, 1, 1]                           # cohort sizes
+    assert counts.iloc[0].tolist()[:3] == [3, 1, 1] and pd.isna(counts.iloc[0, 3])
+    # the end of March is enough to observe March, and the April orders never matter before April ends
+    pd.testing.assert_frame_equal(cohort_retention(cohort_orders, as_of="2026-03-31", max_periods=3), share)
+
+
+def test_cohort_retention_after_the_month_ends(cohort_orders):
+    share = cohort_retention(cohort_orders, as_of="2026-04-30", max_periods=3)
+    # April has ended: Jan cohort month 3 p -> 1/3; the April cohort t appears with month 0 only
+    assert share.iloc[0, 3] == pytest.approx(1 / 3)
+    assert str(share.index[-1]) == "2026-04" and share.iloc[-1, 0] == 1.0 and share.iloc[-1, 1:].isna().all()
+
+
+def test_cohort_retention_errors(cohort_orders):
+    with pytest.raises(SikitInputError, match="freq"):
+        cohort_retention(cohort_orders, as_of="2026-04-30", freq="W")
+    with pytest.raises(SikitInputError, match="values"):
+        cohort_retention(cohort_orders, as_of="2026-04-30", values="pct")
+    with pytest.raises(SikitInputError, match="as_of must be a day"):
+        cohort_retention(cohort_orders, as_of="2026-04-30 10:00")
+
+
+# --- 5. registry, validation, no mutation ---------------------------------------------------
+
+def test_describe_lists_every_metric():
+    for lang in ("zh", "en"):
+        d = describe(lang)
+        assert list(d["id"]) == list(REGISTRY)
+        assert (d["name"].str.len() > 0).all() and (d["definition"].str.len() > 0).all()
+    for m in REGISTRY.values():
+        assert m.name_zh and m.name_en and m.definition_zh and m.definition_en
+        assert m.grain in ("order", "customer")
+    assert describe("zh").set_index("id").loc["repurchase_rate", "name"] == "复购率"
+    assert describe("zh").set_index("id").loc["return_rate", "name"] == "回购率"
+    with pytest.raises(SikitInputError):
+        describe("fr")
+
+
+def test_public_namespace():
+    assert set(metrics.__all__) == {"describe", "compute", "REGISTRY", "Metric", "cohort_retention",
+                                    "referral_tree", "top_referrers", "referred_vs_other", "loop_report"}
+    assert all(hasattr(metrics, name) for name in metrics.__all__)
+
+
+def test_input_errors(orders):
+    with pytest.raises(SikitInputError, match="lack required column.*net_amount"):
+        compute("gmv", orders.drop(columns=S.NET_AMOUNT), **JAN)
+    with pytest.raises(SikitInputError, match="lack required column.*status"):
+        cohort_retention(orders.drop(columns=S.STATUS), as_of="2026-03-31")
+    with pytest.raises(SikitInputError, match="unknown metric 'ltv'"):
+        compute("ltv", orders, **JAN)
+    with pytest.raises(SikitInputError, match="no parameter.*window.*allowed: merge_same_day"):
+        compute("repurchase_rate", orders, **JAN, window=30)
+    with pytest.raises(SikitInputError, match="before start"):
+        compute("gmv", orders, start="2026-01-31", end="2026-01-01")
+    with pytest.raises(SikitInputError, match="start must be a day"):
+        compute("gmv", orders, start="yesterday", end="2026-01-01")
+
+
+def test_inputs_not_mutated(orders, contacts):
+    o, c = copy.deepcopy(orders), copy.deepcopy(contacts)
+    for metric_id, m in REGISTRY.items():
+        extra = {"as_of": "2026-03-31"} if "as_of" in m.params else {}
+        for by in (None, "channel", "store", "month"):
+            if by is not None and by not in m.by:
+                continue
+            compute(metric_id, orders, contacts, **JAN, by=by, **extra)
+    cohort_retention(orders, as_of="2026-03-31")
+    referral_tree(contacts)
+    top_referrers(contacts, "2025-01-01", "2026-03-31")
+    referred_vs_other(orders, contacts, as_of="2026-03-31")
+    pd.testing.assert_frame_equal(orders, o)
+    pd.testing.assert_frame_equal(contacts, c)
+
+
+# --- 6. the sample -------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def sample():
+    return sikit.clean(contacts=SAMPLE / "contacts.csv", orders=SAMPLE / "orders.xlsx")
+
+
+def test_sample_smoke(sample):
+    o = sample.orders
+    period = {"start": "2026-01-01", "end": "2026-03-31"}
+    # independent: paid orders whose Shanghai time falls in [Jan 1 00:00, Apr 1 00:00)
+    lo, hi = pd.Timestamp("2026-01-01", tz=TZ), pd.Timestamp("2026-04-01", tz=TZ)
+    inside = o[(o[S.STATUS] == S.PAID) & (o[S.ORDER_TIME] >= lo) & (o[S.ORDER_TIME] < hi)]
+    gmv = compute("gmv", o, sample.contacts, **period)["value"].iloc[0]
+    assert gmv == pytest.approx(inside[S.NET_AMOUNT].sum())
+    assert compute("gmv", o, **period, by="store")["value"].sum() == pytest.approx(gmv)
+    assert compute("gmv", o, sample.contacts, **period, by="channel")["value"].sum() == pytest.approx(gmv)
+    rr = compute("repurchase_rate", o, **period)["value"].iloc[0]
+    assert 0 <= rr <= 1
+    ret = compute("return_rate", o, **period, as_of="2026-10-31")["value"].iloc[0]
+    assert 0 <= ret <= 1
+    share = cohort_retention(o, as_of="2026-10-31")
+    cells = share.to_numpy().ravel()
+    cells = cells[~np.isnan(cells)]
+    assert ((cells >= 0) & (cells <= 1)).all()
+    assert share.iloc[-1, 1:].isna().all()   # the last complete month's cohort has only month 0
+    assert (share[0] == 1.0).all()
+
+
+# --- 7. acquisition, conversion, fission ------------------------------------------------------
+
+def _people(rows):
+    """Contacts from (customer_id, local added time or None, channel, staff, referrer_id) tuples."""
+    added = pd.Series(pd.to_datetime([r[1] for r in rows]), dtype="datetime64[us]").dt.tz_localize(TZ)
+    return pd.DataFrame({
+        S.CUSTOMER_ID: pd.Series([r[0] for r in rows], dtype="str"),
+        S.ADDED_AT: added,
+        S.CHANNEL: pd.Series([r[2] for r in rows], dtype="str"),
+        S.STAFF: pd.Series([r[3] for r in rows], dtype="str"),
+        S.REFERRER_ID: pd.Series([r[4] for r in rows], dtype="str"),
+    })
+
+
+PEOPLE = [
+    ("a", "2025-12-20 10:00", "门店活码", "王", None),
+    ("b", "2025-12-28 10:00", "包裹卡", "李", None),
+    ("g", "2026-01-03 10:00", "朋友圈/老带新", "王", "a"),
+    ("h", "2026-01-10 10:00", "朋友圈/老带新", "王", "a"),
+    ("i", "2026-01-15 12:00", "门店活码", "李", "b"),
+    ("j", "2026-01-20 10:00", "包裹卡", "李", "j"),        # self-referral: counts as no referrer
+    ("k", "2026-01-31 23:30", "公众号", "王", None),        # last half hour of January
+    ("m", "2026-02-01 00:10", "朋友圈/老带新", "王", "a"),  # February
+    ("n", None, "门店活码", "李", None),                    # no added_at: never placed in time
+]
+# January's new contacts: g, h, i, j, k (5); known before January: a, b (2).
+
+FUNNEL = [
+    ("a", "2025-12-25 12:00", 70.0, S.PAID, "x"),      # a: 5 days after being added
+    ("a", "2026-01-10 12:00", 20.0, S.PAID, "x"),
+    ("g", "2026-01-05 12:00", 100.0, S.PAID, "x"),     # g: day 2
+    ("g", "2026-01-20 12:00", 50.0, S.PAID, "x"),
+    ("g", "2026-01-28 12:00", 10.0, S.PAID, "x"),
+    ("h", "2026-02-15 12:00", 80.0, S.PAID, "x"),      # h: day 36, too late for 30 days
+    ("i", "2026-01-15 08:00", 60.0, S.PAID, "x"),      # i: same day, before the add time: day 0
+    ("i", "2026-01-16 08:00", 60.0, S.REFUNDED, "x"),  # not a purchase
+    ("j", "2025-11-01 12:00", 30.0, S.PAID, "x"),      # j bought before being added: not a conversion
+    ("k", "2026-02-20 12:00", 40.0, S.PAID, "x"),      # k: day 20
+]
+
+
+@pytest.fixture
+def people():
+    return _people(PEOPLE)
+
+
+@pytest.fixture
+def funnel():
+    return _orders(FUNNEL)
+
+
+def test_new_contacts(people):
+    assert _value("new_contacts", None, contacts=people) == 5          # g, h, i, j, k
+    by_channel = compute("new_contacts", None, people, **JAN, by="channel")["value"].to_dict()
+    assert by_channel == {"朋友圈/老带新": 2, "门店活码": 1, "包裹卡": 1, "公众号": 1}
+    assert compute("new_contacts", None, people, **JAN, by="staff")["value"].to_dict() == {"李": 2, "王": 3}
+    months = compute("new_contacts", None, people, start="2025-12-01", end="2026-02-28", by="month")
+    assert list(months["value"]) == [2, 5, 1]                          # a, b | g..k | m; n never
+
+
+def test_referral_share_invitations_k_factor(people):
+    rs = compute("referral_share", None, people, **JAN)
+    assert (rs["numerator"].iloc[0], rs["denominator"].iloc[0]) == (3, 5)   # g, h, i of 5; j is self
+    assert _value("invitations_per_referrer", None, contacts=people) == 1.5  # 3 invitees / referrers a, b
+    k = compute("k_factor", None, people, **JAN)
+    assert (k["numerator"].iloc[0], k["denominator"].iloc[0]) == (3, 2)      # 3 / known a, b
+    # by month: January 3 / 2; February m / the 7 known on Feb 1 (a, b, g, h, i, j, k)
+    km = compute("k_factor", None, people, start="2026-01-01", end="2026-02-28", by="month")
+    assert list(km["value"]) == pytest.approx([1.5, 1 / 7])
+    by_staff = compute("referral_share", None, people, **JAN, by="staff")
+    assert by_staff["numerator"].to_dict() == {"李": 1, "王": 2}           # 李 i (j is self); 王 g, h
+
+
+def test_net_contact_growth_needs_deletions(people):
+    with pytest.raises(SikitInputError, match="no deleted_at column"):
+        compute("net_contact_growth", None, people, **JAN)
+    gone = pd.Series(pd.to_datetime([None, "2026-01-09", None, "2026-01-30", None, None, None, None, None]),
+                     dtype="datetime64[us]").dt.tz_localize(TZ)
+    # 5 new - b and h deleted in January = 3
+    assert _value("net_contact_growth", None, contacts=people.assign(deleted_at=gone)) == 3
+
+
+def test_conversion_rate(people, funnel):
+    out = compute("conversion_rate", funnel, people, **JAN, as_of="2026-03-31")
+    # base g, h, i, k (j bought before being added); converted g (day 2), i (day 0), k (day 20) -> 3 / 4
+    assert (out["numerator"].iloc[0], out["denominator"].iloc[0]) == (3, 4)
+    # as_of Feb 15: only contacts added by Jan 16 are observable: g, h, i -> g, i = 2 / 3
+    assert _value("conversion_rate", funnel, contacts=people, as_of="2026-02-15") == pytest.approx(2 / 3)
+    # default as_of = end (Jan 31): no January contact has had 30 days yet -> NaN, not 0
+    assert np.isnan(_value("conversion_rate", funnel, contacts=people))
+    # within 1 day: only i -> 1 / 4
+    assert _value("conversion_rate", funnel, contacts=people, as_of="2026-03-31", within_days=1) == 0.25
+    by = compute("conversion_rate", funnel, people, **JAN, as_of="2026-03-31", by="channel")
+    # 公众号 k 1/1; 包裹卡 j excluded 0/0; 朋友圈/老带新 g yes h no 1/2; 门店活码 i 1/1
+    assert by["numerator"].to_dict() == {"公众号": 1, "包裹卡": 0, "朋友圈/老带新": 1, "门店活码": 1}
+    assert by["denominator"].to_dict() == {"公众号": 1, "包裹卡": 0, "朋友圈/老带新": 2, "门店活码": 1}
+    with pytest.raises(SikitInputError, match="before end"):
+        compute("conversion_rate", funnel, people, **JAN, as_of="2026-01-30")
+    with pytest.raises(SikitInputError, match="within_days"):
+        compute("conversion_rate", funnel, people, **JAN, within_days=-1)
+    with pytest.raises(SikitInputError, match="cannot be split by 'store'"):
+        compute("conversion_rate", funnel, people, **JAN, by="store")
+
+
+def test_days_to_first_purchase_and_first_order_value(people, funnel):
+    # converted g 2, i 0, k 20 -> median 2
+    assert _value("days_to_first_purchase", funnel, contacts=people, as_of="2026-03-31") == 2.0
+    # first paid orders ever placed in January: g 100 (Jan 5), i 60 (Jan 15) -> 80
+    # (a and j had bought before; i's refunded order is no order)
+    assert _value("first_order_value", funnel) == 80.0
+    by_month = compute("first_order_value", funnel, start="2026-01-01", end="2026-02-28", by="month")
+    assert list(by_month["value"]) == [80.0, 60.0]        # February: h 80, k 40
+
+
+def test_contact_metrics_are_point_in_time(people, funnel):
+    # contacts added and orders placed after as_of (or end) change nothing
+    later_people = pd.concat([people, _people([("z", "2026-04-02 10:00", "门店活码", "王", "a")])],
+                             ignore_index=True)
+    later_orders = pd.concat([funnel, _orders([("h", "2026-04-01 09:00", 5.0, S.PAID, "x"),
+                                               ("z", "2026-04-03 09:00", 5.0, S.PAID, "x")])],
+                             ignore_index=True)
+    for metric_id, m in REGISTRY.items():
+        if m.base != "contacts" and metric_id != "first_order_value" or metric_id == "net_contact_growth":
+            continue
+        extra = {"as_of": "2026-03-31"} if "as_of" in m.params else {}
+        for by in (None, *m.by):
+            pd.testing.assert_frame_equal(
+                compute(metric_id, funnel, people, start="2026-01-01", end="2026-03-31", by=by, **extra),
+                compute(metric_id, later_orders, later_people, start="2026-01-01", end="2026-03-31", by=by,
+                        **extra))
+    pd.testing.assert_frame_equal(referred_vs_other(funnel, people, as_of="2026-03-31"),
+                                  referred_vs_other(later_orders, later_people, as_of="2026-03-31"))
+    pd.testing.assert_frame_equal(top_referrers(people, "2026-01-01", "2026-03-31"),
+                                  top_referrers(later_people, "2026-01-01", "2026-03-31"))
+    pd.testing.assert_frame_equal(referral_tree(people, as_of="2026-03-31"),
+                                  referral_tree(later_people, as_of="2026-03-31"))
+
+
+def test_top_referrers(people):
+    top = top_referrers(people, **JAN)
+    assert top["invitations"].to_dict() == {"a": 2, "b": 1}            # g, h by a; i by b; j is self
+    assert top.loc["a", S.STAFF] == "王" and top.loc["b", S.CHANNEL] == "包裹卡"
+    assert top_referrers(people, "2026-01-01", "2026-02-28", n=1)["invitations"].to_dict() == {"a": 3}
+    with pytest.raises(SikitInputError, match="n must be"):
+        top_referrers(people, **JAN, n=0)
+
+
+FOREST = [
+    # (customer_id, referrer_id, added)
+    ("r1", None, "2026-01-01"), ("r2", "r1", "2026-01-02"), ("r3", "r1", "2026-01-02"),
+    ("r4", "r2", "2026-01-03"), ("r5", "r4", "2026-03-01"),           # r1: 5 people, 3 generations
+    ("s1", "zz", "2026-01-01"), ("s2", "zz", "2026-01-01"),           # zz is no contact (deleted?): a root
+    ("x", "y", "2026-01-01"), ("y", "x", "2026-01-01"), ("w", "x", "2026-01-01"),   # 2-loop, w hangs off it
+    ("q1", "q2", "2026-01-01"), ("q2", "q3", "2026-01-01"), ("q3", "q1", "2026-01-01"),  # 3-loop
+    ("me", "me", "2026-01-01"),                                         # self-referral
+    ("lone", None, "2026-01-01"),
+]
+
+
+def test_referral_tree_forest_with_cycles_and_self_referral():
+    forest = pd.DataFrame({
+        S.CUSTOMER_ID: pd.Series([r[0] for r in FOREST], dtype="str"),
+        S.REFERRER_ID: pd.Series([r[1] for r in FOREST], dtype="str"),
+        S.ADDED_AT: pd.Series(pd.to_datetime([r[2] for r in FOREST]), dtype="datetime64[us]").dt.tz_localize(TZ),
+    })
+    tree = referral_tree(forest)
+    # r1: r1, r2, r3, r4, r5 = 5; direct r2, r3; depth r1 -> r2 -> r4 -> r5 = 3
+    # zz: zz, s1, s2 = 3; direct 2; depth 1. Loops, w, me and lone form no tree.
+    assert tree.to_dict("index") == {"r1": {"size": 5, "direct": 2, "depth": 3},
+                                     "zz": {"size": 3, "direct": 2, "depth": 1}}
+    assert list(tree.index) == ["r1", "zz"]
+    # loops x-y and q1-q2-q3: 2 loops, 5 members; w hangs off x -> 6 unrooted; me refers itself
+    assert tree.attrs == {"self_referrals": 1, "cycles": 2, "in_cycles": 5, "unrooted": 6}
+    # on Feb 1 r5 is not yet added: r1 has 4 people, 2 generations
+    early = referral_tree(forest, as_of="2026-02-01")
+    assert early.loc["r1"].to_dict() == {"size": 4, "direct": 2, "depth": 2}
+
+
+def test_referred_vs_other_by_hand(people, funnel):
+    t = referred_vs_other(funnel, people, as_of="2026-03-31", repurchase_days=30)
+    # contacts added by Mar 31 (n has no added_at): referred g, h, i, m; other a, b, j (self), k
+    assert t["contacts"].to_dict() == {"referred": 4, "other": 4}
+    # conversion in 30 days: referred g, i of g, h, i, m -> 2/4; other a (day 5), k of a, b, k (j bought before) -> 2/3
+    assert t["conversion_rate"].to_dict() == pytest.approx({"referred": 0.5, "other": 2 / 3})
+    # repurchase within 30 days of the first purchase day, first purchase by Mar 1:
+    # referred g (Jan 20, Jan 28), h no, i no (refund) -> 1/3; other a (Jan 10), j no, k no -> 1/3
+    assert t["repurchase_rate"].to_dict() == pytest.approx({"referred": 1 / 3, "other": 1 / 3})
+    # repeat purchase days: referred g 2 / 3 buyers; other a 1 / 3
+    assert t["repeat_days_per_buyer"].to_dict() == pytest.approx({"referred": 2 / 3, "other": 1 / 3})
+    assert t.loc["referred", "group_zh"] == "老带新"
+    with pytest.raises(SikitInputError, match="after as_of"):
+        referred_vs_other(funnel, people, as_of="2026-01-31", end="2026-02-28")
+
+
+def test_sample_referred_customers_buy_more(sample):
+    # the generator gives referred customers a 1.4x purchase rate, 0.7x dropout
+    # (sample._REF_LAMBDA, _REF_DROPOUT) and a higher chance to ever buy (0.72 vs 0.35-0.70)
+    t = referred_vs_other(sample.orders, sample.contacts, as_of="2026-10-31")
+    ref, other = t.loc["referred"], t.loc["other"]
+    assert ref["repurchase_base"] > 100 and other["repurchase_base"] > 500
+    assert ref["repurchase_rate"] > other["repurchase_rate"]
+    assert ref["conversion_rate"] > other["conversion_rate"]
+    # repeat purchases per buyer in 90 days track the 1.4x purchase rate (loosely)
+    assert 1.15 < ref["repeat_days_per_buyer"] / other["repeat_days_per_buyer"] < 2.0
+    tree = referral_tree(sample.contacts)
+    assert tree.attrs["cycles"] == 0 and tree["size"].sum() - len(tree) == sample.contacts[S.REFERRER_ID].notna().sum()
+    share = compute("referral_share", None, sample.contacts, start="2024-01-01", end="2026-10-31")
+    assert 0.05 < share["value"].iloc[0] < 0.25
+
+
+def test_loop_report_has_every_metric_once_and_keeps_failures_with_a_reason(orders, contacts):
+    report = metrics.loop_report(orders, contacts, **JAN)
+    assert report["id"].tolist() == list(metrics.REGISTRY)
+    gmv = report.set_index("id").at["gmv", "value"]
+    assert gmv == compute("gmv", orders, contacts, **JAN)["value"].iloc[0]
+    # an empty value always comes with a note saying why, and only then
+    assert ((report["value"].isna()) == (report["note"] != "")).all()
+    assert report.set_index("id").at["referral_share", "note"].startswith("no customers")  # 0 of 0
+    by_store = metrics.loop_report(orders, contacts, **JAN, by="store")
+    # metrics that cannot be split by store keep one row, with the reason
+    unsplittable = [m.id for m in metrics.REGISTRY.values() if "store" not in m.by]
+    lone = by_store[by_store["id"].isin(unsplittable)]
+    assert lone["id"].tolist() == unsplittable and lone["store"].isna().all()
+    assert lone["note"].str.contains("cannot be split by store").all()
