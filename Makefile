@@ -34,9 +34,10 @@ system-deps:
 
 AS_OF  := 2026-10-31
 
-# clean, segment and score the committed sample (`sikit run` = the three steps in one go)
+# clean, segment, score and measure the loop on the committed sample (`sikit run`: every step in one go)
 demo: $(VENV)/.runtime
-	$(BIN)/sikit run --contacts $(SAMPLE)/contacts.csv --orders $(SAMPLE)/orders.xlsx --as-of $(AS_OF) --out $(OUT)
+	$(BIN)/sikit run --contacts $(SAMPLE)/contacts.csv --orders $(SAMPLE)/orders.xlsx --costs $(SAMPLE)/channel_costs.xlsx \
+	  --as-of $(AS_OF) --out $(OUT)
 
 test: $(VENV)/.dev system-deps
 	$(BIN)/python -m pytest -q tests src/sikit notebooks --nbval --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg

@@ -23,6 +23,25 @@ SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 TZ = S.TIMEZONE
 JAN = {"start": "2026-01-01", "end": "2026-01-31"}
 
+COSTS = [
+    # (channel, month, spend): the clean channel cost table
+    ("门店活码", "2026-01", 300.0),
+    ("门店活码", "2026-01", 100.0),        # two rows of one channel and month add up: 400
+    ("包裹卡", "2026-01", 150.0),
+    ("朋友圈/老带新", "2026-01", 60.0),     # referral rewards paid
+    ("抖音直播", "2026-01", 1000.0),        # spend, but no contact from this channel
+    ("朋友圈/老带新", "2026-02", 30.0),
+    ("门店活码", "2025-12", 999.0),         # before January
+]                                           # 公众号: no row at all -> unknown, not zero
+
+
+def _costs(rows):
+    return pd.DataFrame({
+        S.CHANNEL: pd.Series([r[0] for r in rows], dtype="str"),
+        S.MONTH: pd.Series([r[1] for r in rows], dtype="str"),
+        S.SPEND: pd.Series([r[2] for r in rows], dtype="float64"),
+    })
+
 
 def _orders(rows, tz=TZ):
     """Orders from (customer_id, local wall time, net_amount, status, store) tuples."""
@@ -155,12 +174,13 @@ def test_orders_after_end_change_nothing(orders, contacts):
     for metric_id, m in REGISTRY.items():
         if metric_id == "return_rate":
             continue
+        extra = {"costs": _costs(COSTS)} if "costs" in m.params else {}
         for by in (None, "store", "channel", "month"):
             if by is not None and by not in m.by:
                 continue
             pd.testing.assert_frame_equal(
-                compute(metric_id, orders, contacts, **JAN, by=by),
-                compute(metric_id, upto_end, contacts, **JAN, by=by))
+                compute(metric_id, orders, contacts, **JAN, by=by, **extra),
+                compute(metric_id, upto_end, contacts, **JAN, by=by, **extra))
 
 
 def test_same_instants_in_utc_give_the_same_values(orders):
@@ -304,9 +324,12 @@ def test_input_errors(orders):
 
 
 def test_inputs_not_mutated(orders, contacts):
-    o, c = copy.deepcopy(orders), copy.deepcopy(contacts)
+    costs = _costs(COSTS)
+    o, c, k = copy.deepcopy(orders), copy.deepcopy(contacts), copy.deepcopy(costs)
     for metric_id, m in REGISTRY.items():
         extra = {"as_of": "2026-03-31"} if "as_of" in m.params else {}
+        if "costs" in m.params:
+            extra["costs"] = costs
         for by in (None, "channel", "store", "month"):
             if by is not None and by not in m.by:
                 continue
@@ -317,6 +340,7 @@ def test_inputs_not_mutated(orders, contacts):
     referred_vs_other(orders, contacts, as_of="2026-03-31")
     pd.testing.assert_frame_equal(orders, o)
     pd.testing.assert_frame_equal(contacts, c)
+    pd.testing.assert_frame_equal(costs, k)
 
 
 # --- 6. the sample -------------------------------------------------------------------------
@@ -469,15 +493,18 @@ def test_contact_metrics_are_point_in_time(people, funnel):
     later_orders = pd.concat([funnel, _orders([("h", "2026-04-01 09:00", 5.0, S.PAID, "x"),
                                                ("z", "2026-04-03 09:00", 5.0, S.PAID, "x")])],
                              ignore_index=True)
+    costs = _costs(COSTS)
+    later_costs = _costs(COSTS + [("门店活码", "2026-04", 500.0), ("小红书", "2026-04", 800.0)])
     for metric_id, m in REGISTRY.items():
         if m.base != "contacts" and metric_id != "first_order_value" or metric_id == "net_contact_growth":
             continue
         extra = {"as_of": "2026-03-31"} if "as_of" in m.params else {}
+        early, late = ({"costs": costs}, {"costs": later_costs}) if "costs" in m.params else ({}, {})
         for by in (None, *m.by):
             pd.testing.assert_frame_equal(
-                compute(metric_id, funnel, people, start="2026-01-01", end="2026-03-31", by=by, **extra),
+                compute(metric_id, funnel, people, start="2026-01-01", end="2026-03-31", by=by, **extra, **early),
                 compute(metric_id, later_orders, later_people, start="2026-01-01", end="2026-03-31", by=by,
-                        **extra))
+                        **extra, **late))
     pd.testing.assert_frame_equal(referred_vs_other(funnel, people, as_of="2026-03-31"),
                                   referred_vs_other(later_orders, later_people, as_of="2026-03-31"))
     pd.testing.assert_frame_equal(top_referrers(people, "2026-01-01", "2026-03-31"),
@@ -572,3 +599,131 @@ def test_loop_report_has_every_metric_once_and_keeps_failures_with_a_reason(orde
     lone = by_store[by_store["id"].isin(unsplittable)]
     assert lone["id"].tolist() == unsplittable and lone["store"].isna().all()
     assert lone["note"].str.contains("cannot be split by store").all()
+
+
+# --- 8. channel costs: 加粉成本, 获客成本, LTV/CAC -------------------------------------------------
+# January's new contacts (PEOPLE): g, h 朋友圈/老带新; i 门店活码; j 包裹卡; k 公众号 (no cost row).
+# January spend (COSTS): 门店活码 400 + 包裹卡 150 + 朋友圈/老带新 60 + 抖音直播 1000 = 1610
+# (the December 999 is outside the period). k's cell (公众号, 2026-01) has no spend row: k is
+# "uncosted" and left out of both sides; 抖音直播's spend counts though it added nobody.
+
+@pytest.fixture
+def costs():
+    return _costs(COSTS)
+
+
+def _recombines(by_group, total):
+    """Σnumerator / Σdenominator of the groups (NaN parts skipped) gives the total."""
+    num, den = by_group["numerator"].sum(), by_group["denominator"].sum()
+    assert num == pytest.approx(total["numerator"].iloc[0]) and den == pytest.approx(total["denominator"].iloc[0])
+    assert num / den == pytest.approx(total["value"].iloc[0])
+
+
+def test_cost_per_contact(people, costs):
+    total = compute("cost_per_contact", None, people, **JAN, costs=costs)
+    # 1610 / costed new contacts g, h, i, j (4) = 402.5; k uncosted
+    assert total[["value", "numerator", "denominator", "uncosted_contacts"]].iloc[0].tolist() == [402.5, 1610, 4, 1]
+    by = compute("cost_per_contact", None, people, **JAN, costs=costs, by="channel")
+    # 朋友圈/老带新 60 / 2 = 30; 门店活码 400 / 1; 包裹卡 150 / 1; 抖音直播 1000 / 0 -> NaN but its spend is there;
+    # 公众号: no spend row -> NaN spend, 0 costed contacts, 1 uncosted (NaN, not 0)
+    assert by["value"].to_dict() == pytest.approx(
+        {"公众号": np.nan, "包裹卡": 150.0, "抖音直播": np.nan, "朋友圈/老带新": 30.0, "门店活码": 400.0}, nan_ok=True)
+    assert by["numerator"].to_dict() == pytest.approx(
+        {"公众号": np.nan, "包裹卡": 150.0, "抖音直播": 1000.0, "朋友圈/老带新": 60.0, "门店活码": 400.0}, nan_ok=True)
+    assert by["uncosted_contacts"].to_dict() == {"公众号": 1, "包裹卡": 0, "抖音直播": 0, "朋友圈/老带新": 0, "门店活码": 0}
+    _recombines(by, total)
+    # by month over Jan-Feb: January 1610 / 4; February 朋友圈/老带新 30 / m = 30; together 1640 / 5
+    two = {"start": "2026-01-01", "end": "2026-02-28"}
+    months = compute("cost_per_contact", None, people, **two, costs=costs, by="month")
+    assert list(months["value"]) == [402.5, 30.0]
+    _recombines(months, compute("cost_per_contact", None, people, **two, costs=costs))
+
+
+def test_cac_and_referral_cac(people, funnel, costs):
+    total = compute("cac", funnel, people, **JAN, costs=costs)
+    # new paying customers among the costed g, h, i, j by Jan 31: g (Jan 5), i (Jan 15, day 0);
+    # h first buys Feb 15, j had bought before being added -> 1610 / 2
+    assert total[["value", "numerator", "denominator"]].iloc[0].tolist() == [805.0, 1610.0, 2]
+    by = compute("cac", funnel, people, **JAN, costs=costs, by="channel")
+    # referral CAC: rewards 60 / referred new customer g = 60 (h has not bought by Jan 31)
+    assert by.loc["朋友圈/老带新", ["value", "numerator", "denominator"]].tolist() == [60.0, 60.0, 1]
+    assert by.loc["门店活码", "value"] == 400.0                          # 400 / i
+    assert np.isnan(by.loc["包裹卡", "value"]) and by.loc["包裹卡", "numerator"] == 150.0   # j is no new customer
+    assert np.isnan(by.loc["公众号", "value"]) and np.isnan(by.loc["公众号", "numerator"])  # unknown spend
+    _recombines(by, total)
+    # within 40 days, seen up to Mar 12 (Jan 31 + 40): h (day 36) counts too -> 1610 / 3; referral 60 / 2
+    late = {"within_days": 40, "as_of": "2026-03-12"}
+    assert _value("cac", funnel, contacts=people, costs=costs, **late) == pytest.approx(1610 / 3)
+    assert compute("cac", funnel, people, **JAN, costs=costs, by="channel", **late).loc[
+        "朋友圈/老带新", "value"] == 30.0
+    # within 30 days: h (day 36) is out again -> 1610 / 2
+    assert _value("cac", funnel, contacts=people, costs=costs, within_days=30, as_of="2026-03-02") == 805.0
+    with pytest.raises(SikitInputError, match="as_of on or after 2026-03-02"):
+        compute("cac", funnel, people, **JAN, costs=costs, within_days=30, as_of="2026-03-01")
+    with pytest.raises(SikitInputError, match="within_days"):
+        compute("cac", funnel, people, **JAN, costs=costs, within_days=-3, as_of="2026-03-31")
+
+
+def test_ltv_cac(people, funnel, costs):
+    # net paid since being added, up to Mar 31, of the costed g, h, i, j: g 100 + 50 + 10, h 80, i 60
+    # (the refund is no order), j 0 (its only order predates the add) = 300 -> 300 / 1610
+    total = compute("ltv_cac", funnel, people, **JAN, costs=costs, as_of="2026-03-31")
+    assert total[["numerator", "denominator"]].iloc[0].tolist() == [300.0, 1610.0]
+    assert total["value"].iloc[0] == pytest.approx(300 / 1610)
+    by = compute("ltv_cac", funnel, people, **JAN, costs=costs, as_of="2026-03-31", by="channel")
+    # 朋友圈/老带新 (g, h) 240 / 60 = 4; 门店活码 60 / 400; 包裹卡 0 / 150; 抖音直播 0 / 1000; 公众号 unknown
+    assert by["value"].to_dict() == pytest.approx(
+        {"公众号": np.nan, "包裹卡": 0.0, "抖音直播": 0.0, "朋友圈/老带新": 4.0, "门店活码": 0.15}, nan_ok=True)
+    _recombines(by, total)
+    # default as_of = end: only January's orders, g 160 + i 60 = 220
+    assert _value("ltv_cac", funnel, contacts=people, costs=costs) == pytest.approx(220 / 1610)
+    with pytest.raises(SikitInputError, match="before end"):
+        compute("ltv_cac", funnel, people, **JAN, costs=costs, as_of="2026-01-30")
+
+
+def test_cost_metrics_need_the_cost_table_and_whole_months(people, funnel, costs):
+    for metric_id in ("cost_per_contact", "cac", "ltv_cac"):
+        with pytest.raises(SikitInputError, match=r"needs the channel cost table \(channel_costs: channel, month"):
+            compute(metric_id, funnel, people, **JAN)
+        with pytest.raises(SikitInputError, match="needs the channel cost table"):
+            compute(metric_id, funnel, people, **JAN, by="channel")
+        # half of January: refused, naming the month and the whole-month period to use instead
+        with pytest.raises(SikitInputError, match="only part of 2026-01.*start=2026-01-01 end=2026-01-31"):
+            compute(metric_id, funnel, people, start="2026-01-15", end="2026-01-31", costs=costs)
+        with pytest.raises(SikitInputError, match="only part of 2026-01, 2026-02"):
+            compute(metric_id, funnel, people, start="2026-01-02", end="2026-02-27", costs=costs, by="channel")
+    with pytest.raises(SikitInputError, match="channel costs lack required column.*spend"):
+        compute("cost_per_contact", None, people, **JAN, costs=costs.drop(columns=S.SPEND))
+    with pytest.raises(SikitInputError, match="month must be a calendar month.*'Jan'"):
+        compute("cost_per_contact", None, people, **JAN, costs=costs.assign(month="Jan"))
+    with pytest.raises(SikitInputError, match="cannot be split by 'staff'"):
+        compute("cac", funnel, people, **JAN, costs=costs, by="staff")
+
+
+def test_a_channel_without_costs_is_unknown_not_zero(people, funnel):
+    # only 门店活码 has a January row: g, h, j, k are uncosted; the total is 400 / i alone
+    only_store = _costs([("门店活码", "2026-01", 400.0)])
+    total = compute("cost_per_contact", None, people, **JAN, costs=only_store)
+    assert total[["value", "denominator", "uncosted_contacts"]].iloc[0].tolist() == [400.0, 1, 4]
+    # no row at all for the period -> NaN, never 0 (a recorded 0 is a real 0)
+    assert np.isnan(_value("cac", funnel, contacts=people, costs=_costs([("门店活码", "2026-02", 400.0)])))
+    free = _costs([("门店活码", "2026-01", 0.0)])
+    assert _value("cost_per_contact", None, contacts=people, costs=free) == 0.0
+
+
+def test_loop_report_passes_costs(funnel, people, costs):
+    ids = ["cost_per_contact", "cac", "ltv_cac"]
+    without = metrics.loop_report(funnel, people, **JAN).set_index("id")
+    assert without.loc[ids, "value"].isna().all()
+    assert without.loc[ids, "note"].str.contains("needs the channel cost table").all()
+    report = metrics.loop_report(funnel, people, **JAN, as_of="2026-03-31", costs=costs)
+    assert report["id"].tolist() == list(metrics.REGISTRY)
+    r = report.set_index("id")
+    assert r.loc["cac", "value"] == 805.0 and r.loc["cost_per_contact", "value"] == 402.5
+    assert r.loc["ltv_cac", "value"] == pytest.approx(300 / 1610)        # as_of reaches ltv_cac
+    assert r.loc["gmv", "value"] == _value("gmv", funnel)                # the rest is unchanged
+    by = metrics.loop_report(funnel, people, **JAN, costs=costs, by="channel")
+    cac = by[by["id"] == "cac"].set_index("channel")
+    assert cac.loc["朋友圈/老带新", "value"] == 60.0
+    assert "no spend recorded" in cac.loc["公众号", "note"] and cac.loc["公众号", "uncosted_contacts"] == 1
+    assert ((by["value"].isna()) == (by["note"] != "")).all()

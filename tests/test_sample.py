@@ -397,7 +397,9 @@ def test_parquet_has_canonical_typed_columns(parquet):
     pd.testing.assert_frame_equal(orders, data.orders)
     truth = pd.read_parquet(out / "truth" / "orders_truth.parquet")
     assert truth["source_row"].tolist() == list(range(1, len(orders) + 1))
-    assert set(data.paths) == {"contacts", "orders", "contacts_truth", "orders_truth"}
+    assert set(data.paths) == {"contacts", "orders", "contacts_truth", "orders_truth", "costs"}
+    costs = pd.read_parquet(out / "channel_costs.parquet")
+    assert list(costs.columns) == [S.MONTH, S.CHANNEL, S.SPEND] and costs[S.SPEND].gt(0).all()
 
 
 def test_parquet_has_the_same_rows_and_row_level_dirt_as_the_export(export, parquet):

@@ -24,13 +24,14 @@ FULL_PHONE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
 def run_out(tmp_path_factory):
     out = tmp_path_factory.mktemp("run")
     code = main(["run", "--contacts", str(SAMPLE / "contacts.csv"), "--orders", str(SAMPLE / "orders.xlsx"),
-                 "--as-of", "2026-10-31", "--out", str(out)])
+                 "--costs", str(SAMPLE / "channel_costs.xlsx"), "--as-of", "2026-10-31", "--out", str(out)])
     assert code == 0
     return out
 
 
 def test_run_writes_every_step(run_out):
-    for name in ("contacts.parquet", "orders.parquet", "report.json", "layers.csv", "layers_profile.csv",
+    for name in ("contacts.parquet", "orders.parquet", "channel_costs.parquet", "report.json", "layers.csv",
+                 "layers_profile.csv",
                  "scores.csv", "targets.csv", "backtest.json", "metrics.csv", "metrics_by_channel.csv",
                  "cohort_retention.csv"):
         assert (run_out / name).is_file(), name
@@ -102,8 +103,9 @@ def test_run_reports_every_metric_once_with_a_reason_when_empty(run_out):
     assert (metrics.loc[empty, "note"] != "").all()  # nothing silently missing
     assert {"net_contact_growth", "return_rate"} <= set(metrics.loc[empty, "id"])
     assert (metrics["definition_zh"] != "").all() and (metrics["definition_en"] != "").all()
-    # the period is the 90 days up to as_of
-    assert set(metrics.loc[~empty, "end"]) == {"2026-10-31"} and set(metrics.loc[~empty, "start"]) == {"2026-08-03"}
+    # the period is the three whole months up to as_of, and the cost sheet was used
+    assert set(metrics.loc[~empty, "end"]) == {"2026-10-31"} and set(metrics.loc[~empty, "start"]) == {"2026-08-01"}
+    assert {"cost_per_contact", "cac", "ltv_cac"} <= set(metrics.loc[~empty, "id"])
 
 
 def test_cohort_csv_leaves_unobservable_cells_empty(run_out):

@@ -9,7 +9,7 @@ stages score repurchase and measure the operating loop.
 from . import features, metrics
 from ._clean import CleanResult, clean
 from ._errors import SikitInputError
-from ._load import read_contacts, read_orders
+from ._load import read_contacts, read_costs, read_orders
 from ._privacy import mask_phone, mask_pii, neutralize_formulas, pseudonymous_id
 
 __version__ = "0.1.0"
@@ -46,6 +46,7 @@ __all__ = [
     "plot_rfm_classes",
     "pseudonymous_id",
     "read_contacts",
+    "read_costs",
     "read_orders",
     "RepurchaseModel",
     "rfm_class_table",

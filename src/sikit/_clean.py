@@ -19,7 +19,7 @@ from scipy.sparse.csgraph import connected_components
 from . import _schema as S
 from . import _values as V
 from ._errors import SikitInputError
-from ._load import canonicalize, check_columns, read_contacts, read_orders
+from ._load import canonicalize, check_columns, read_contacts, read_costs, read_orders
 from ._privacy import mask_phone, mask_phones_in_text, pseudonymous_id, write_csv
 
 __all__ = ["clean", "CleanResult"]
@@ -59,6 +59,9 @@ class CleanResult:
     report : dict
         Per table ``rows_in``, ``kept``, ``merged``, ``rejected`` and counts
         per reason and per field fix.
+    costs : DataFrame or None
+        Channel spend per month (``channel``, ``month`` as ``YYYY-MM``,
+        ``spend``); rows for one channel and month add up.
     """
 
     contacts: pd.DataFrame | None
@@ -67,13 +70,14 @@ class CleanResult:
     merged: pd.DataFrame
     rejected: pd.DataFrame
     report: dict = field(default_factory=dict)
+    costs: pd.DataFrame | None = None
 
     def write(self, out) -> dict[str, Path]:
         """Write the clean tables, the identity map, the row account and ``report.json`` to ``out``."""
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
         paths: dict[str, Path] = {}
-        for name, frame in (("contacts", self.contacts), ("orders", self.orders)):
+        for name, frame in (("contacts", self.contacts), ("orders", self.orders), ("channel_costs", self.costs)):
             if frame is not None:
                 paths[name] = out / f"{name}.parquet"
                 frame.to_parquet(paths[name], index=False)
@@ -109,14 +113,14 @@ def _column(raw: pd.DataFrame, name: str) -> pd.Series:
 def _as_input(data, table: str) -> pd.DataFrame:
     if isinstance(data, pd.DataFrame):
         # Canonical names are aliases of themselves, so raw and clean headers both map.
-        data = canonicalize(data, S.CONTACT_ALIASES if table == "contacts" else S.ORDER_ALIASES)
+        data = canonicalize(data, S.TABLE_ALIASES[table])
         check_columns(data, table, f"{table} table")
         if S.SOURCE_ROW not in data.columns:
             data = data.copy()
             data[S.SOURCE_FILE] = f"<{table} DataFrame>"
             data[S.SOURCE_ROW] = np.arange(1, len(data) + 1)
         return data.reset_index(drop=True)
-    reader = read_contacts if table == "contacts" else read_orders
+    reader = {"contacts": read_contacts, "orders": read_orders, "costs": read_costs}[table]
     return reader(data)
 
 
@@ -517,7 +521,42 @@ def _match_customers(o: pd.DataFrame, keys: pd.DataFrame | None, id_key: str | N
 # --- entry point ---------------------------------------------------------------------------
 
 
-def clean(contacts=None, orders=None, *, id_key: str | None = None) -> CleanResult:
+COST_COLUMNS = [S.CHANNEL, S.MONTH, S.SPEND]
+
+
+def _clean_costs(raw: pd.DataFrame):
+    """Channel spend per month. Rows for the same channel and month add up (several
+    invoices), so none is merged away; a row is rejected only when unusable."""
+    fixes: Counter = Counter()
+    v = pd.DataFrame(index=raw.index)
+    v[S.CHANNEL] = V.clean_text(_column(raw, S.CHANNEL))
+    v[S.MONTH] = V.parse_month(_column(raw, S.MONTH))
+    v[S.SPEND], spend_fix = V.parse_amount(_column(raw, S.SPEND))
+    blank = _is_blank(v, [spend_fix]) & _column(raw, S.MONTH).isna()
+    reason, detail = _first_reason(
+        [
+            ("empty_row", blank, "all cells empty"),
+            ("no_channel", v[S.CHANNEL].isna(), "channel empty"),
+            ("bad_month", v[S.MONTH].isna(), lambda m: "month: " + _column(raw, S.MONTH)[m].astype("str").fillna("empty")),
+            ("bad_amount", v[S.SPEND].isna(), lambda m: "spend: " + _column(raw, S.SPEND)[m].astype("str").fillna("empty")),
+            ("negative_spend", v[S.SPEND] < 0, lambda m: "spend: " + v[S.SPEND][m].astype("str")),
+        ],
+        raw.index,
+    )
+    rejected = _rejections(raw, "costs", reason, detail)
+    _count(fixes, spend_fix[reason.isna()])
+    kept = v[reason.isna()].copy()
+    kept[S.SOURCE_FILE] = raw.loc[kept.index, S.SOURCE_FILE].astype("str")
+    kept[S.SOURCE_ROW] = raw.loc[kept.index, S.SOURCE_ROW].astype("int64")
+    costs = kept[COST_COLUMNS + PROVENANCE].reset_index(drop=True)
+    merged = pd.DataFrame(columns=["table", S.SOURCE_FILE, S.SOURCE_ROW, "into_source_file", "into_source_row",
+                                   "reason"])
+    stats = {**_account(raw, costs, merged, rejected, fixes),
+             "total_spend": round(float(costs[S.SPEND].sum()), 2)}
+    return costs, rejected, stats
+
+
+def clean(contacts=None, orders=None, *, costs=None, id_key: str | None = None) -> CleanResult:
     """Clean a contact export, an order export or both, with every row accounted for.
 
     Parameters
@@ -548,7 +587,7 @@ def clean(contacts=None, orders=None, *, id_key: str | None = None) -> CleanResu
     >>> {t: (r["rows_in"], r["kept"], r["merged"], r["rejected"]) for t, r in result.report["tables"].items()}
     {'contacts': (2, 1, 1, 0), 'orders': (2, 1, 1, 0)}
     """
-    if contacts is None and orders is None:
+    if contacts is None and orders is None and costs is None:
         raise SikitInputError("nothing to clean: give a contacts file, an orders file or both")
     tables: dict[str, dict] = {}
     merged_parts, rejected_parts = [], []
@@ -569,6 +608,14 @@ def clean(contacts=None, orders=None, *, id_key: str | None = None) -> CleanResu
         tables["orders"] = stats
         merged_parts.append(merged_o)
         rejected_parts.append(rejected_o)
+    clean_costs = None
+    if costs is not None:
+        raw = _as_input(costs, "costs")
+        clean_costs, rejected_k, stats = _clean_costs(raw)
+        stats["ignored_columns"] = raw.attrs.get("ignored_columns", [])
+        stats["source_files"] = sorted(raw[S.SOURCE_FILE].astype("str").unique().tolist())
+        tables["costs"] = stats
+        rejected_parts.append(rejected_k)
     identity_map = (
         keys.assign(key=keys["key"].where(keys["key_type"] != "phone", mask_phone(keys["key"])))
         if keys is not None
@@ -576,7 +623,8 @@ def clean(contacts=None, orders=None, *, id_key: str | None = None) -> CleanResu
     )
     merged = pd.concat(
         [m.astype({S.SOURCE_ROW: "int64", "into_source_row": "int64"}) for m in merged_parts], ignore_index=True
-    )
+    ) if merged_parts else pd.DataFrame(columns=["table", S.SOURCE_FILE, S.SOURCE_ROW, "into_source_file",
+                                                  "into_source_row", "reason"])
     rejected = pd.concat(rejected_parts, ignore_index=True)
     for frame in (merged, rejected):
         for col in frame.columns:
@@ -586,4 +634,4 @@ def clean(contacts=None, orders=None, *, id_key: str | None = None) -> CleanResu
         "tables": tables,
         "balanced": all(t["rows_in"] == t["kept"] + t["merged"] + t["rejected"] for t in tables.values()),
     }
-    return CleanResult(clean_contacts, clean_orders, identity_map, merged, rejected, report)
+    return CleanResult(clean_contacts, clean_orders, identity_map, merged, rejected, report, clean_costs)

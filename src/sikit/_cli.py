@@ -29,9 +29,10 @@ def _cmd_sample(args: argparse.Namespace) -> int:
 def _cmd_clean(args: argparse.Namespace) -> int:
     from ._clean import clean
 
-    if not args.contacts and not args.orders:
-        raise SikitInputError("nothing to clean: give --contacts FILE, --orders FILE or both")
-    result = clean(contacts=args.contacts or None, orders=args.orders or None)
+    costs = getattr(args, "costs", None)
+    if not args.contacts and not args.orders and not costs:
+        raise SikitInputError("nothing to clean: give --contacts FILE, --orders FILE and/or --costs FILE")
+    result = clean(contacts=args.contacts or None, orders=args.orders or None, costs=costs or None)
     paths = result.write(args.out)
     print(result.summary(lang=args.lang))
     print()
@@ -92,14 +93,16 @@ def _cmd_score(args: argparse.Namespace) -> int:
 
 
 def _cmd_metrics(args: argparse.Namespace) -> int:
-    from ._load import read_clean
+    from ._load import read_clean, read_clean_costs
     from ._metrics import cohort_retention, loop_report
     from ._privacy import write_csv
 
     orders, contacts = read_clean(args.data)
+    costs = read_clean_costs(args.data)
     as_of = args.as_of or args.end
-    report = loop_report(orders, contacts, start=args.start, end=args.end, as_of=as_of)
-    by_channel = loop_report(orders, contacts, start=args.start, end=args.end, as_of=as_of, by="channel")
+    report = loop_report(orders, contacts, start=args.start, end=args.end, as_of=as_of, costs=costs)
+    by_channel = loop_report(orders, contacts, start=args.start, end=args.end, as_of=as_of, by="channel",
+                             costs=costs)
     cohorts = cohort_retention(orders, as_of=as_of, max_periods=12)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -128,15 +131,19 @@ def _cmd_metrics(args: argparse.Namespace) -> int:
 def _cmd_run(args: argparse.Namespace) -> int:
     """clean, segment and score in one go, each step's files in ``--out``."""
     ns = argparse.Namespace
-    code = _cmd_clean(ns(contacts=args.contacts, orders=args.orders, out=args.out, lang=args.lang))
+    code = _cmd_clean(ns(contacts=args.contacts, orders=args.orders, costs=args.costs, out=args.out,
+                         lang=args.lang))
     print()
     _cmd_segment(ns(data=args.out, as_of=args.as_of, out=args.out, n_layers=args.n_layers, lang=args.lang))
     print()
     _cmd_score(ns(data=args.out, as_of=args.as_of, horizon=args.horizon, out=args.out, lang=args.lang))
     print()
-    # The loop in numbers for the last 90 days up to as_of.
+    # The loop in numbers for the last three whole months up to as_of (cost
+    # metrics need whole months): as_of's own month when it ends that month.
     end = pd.Timestamp(args.as_of)
-    _cmd_metrics(ns(data=args.out, start=f"{end - pd.Timedelta(days=89):%Y-%m-%d}", end=args.as_of,
+    last = end if end.is_month_end else end.replace(day=1) - pd.Timedelta(days=1)
+    first = (last.to_period("M") - 2).start_time
+    _cmd_metrics(ns(data=args.out, start=f"{first:%Y-%m-%d}", end=f"{last:%Y-%m-%d}",
                     as_of=args.as_of, out=args.out, lang=args.lang))
     return code
 
@@ -157,6 +164,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("clean", help="clean contact and/or order exports with every row accounted for")
     p.add_argument("--contacts", action="append", help="contact export (CSV/TSV/XLSX/Parquet); repeatable")
     p.add_argument("--orders", action="append", help="order export (CSV/TSV/XLSX/Parquet); repeatable")
+    p.add_argument("--costs", action="append", help="channel cost sheet (渠道, 月份, 投放费用); repeatable")
     p.add_argument("--out", required=True, help="folder for the clean tables and the report")
     p.add_argument("--lang", choices=["zh", "en"], default="zh", help="language of the printed report")
     p.set_defaults(func=_cmd_clean)
@@ -190,6 +198,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="clean, segment, score and the loop metrics in one go")
     p.add_argument("--contacts", action="append", required=True, help="contact export; repeatable")
     p.add_argument("--orders", action="append", required=True, help="order export; repeatable")
+    p.add_argument("--costs", action="append", help="channel cost sheet; repeatable (optional)")
     p.add_argument("--as-of", required=True, help="the day to describe and score, e.g. 2026-10-31")
     p.add_argument("--out", required=True, help="folder for every output file")
     p.add_argument("--n-layers", type=_n_layers, default="auto", help="'auto' or a number of buyer layers")

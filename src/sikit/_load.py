@@ -106,12 +106,15 @@ def check_columns(df: pd.DataFrame, table: str, where: str = "") -> None:
                 f"recognised columns: {found}"
             )
         return
-    for column in S.ORDER_REQUIRED:
+    required = S.COST_REQUIRED if table == "costs" else S.ORDER_REQUIRED
+    for column in required:
         if column not in df.columns:
             raise SikitInputError(
-                f"{prefix}missing required column '{column}' for orders "
-                f"(accepted headers: {_accepted(S.ORDER_ALIASES, column)}); recognised columns: {found}"
+                f"{prefix}missing required column '{column}' for {table} "
+                f"(accepted headers: {_accepted(S.TABLE_ALIASES[table], column)}); recognised columns: {found}"
             )
+    if table == "costs":
+        return
     if not any(c in df.columns for c in S.CUSTOMER_KEYS):
         names = "; ".join(f"{c} ({_accepted(S.ORDER_ALIASES, c)})" for c in S.CUSTOMER_KEYS)
         raise SikitInputError(
@@ -147,8 +150,8 @@ def _decode(data: bytes, where: str) -> str:
 def _find_header(rows: list[list[object]], lookup, where: str, table: str) -> int:
     scores = [_header_score(r, lookup) for r in rows[:_HEADER_SEARCH_ROWS]]
     if not scores or max(scores) == 0:
-        aliases = S.CONTACT_ALIASES if table == "contacts" else S.ORDER_ALIASES
-        wanted = S.CONTACT_ID_COLUMNS if table == "contacts" else S.ORDER_REQUIRED
+        aliases = S.TABLE_ALIASES[table]
+        wanted = {"contacts": S.CONTACT_ID_COLUMNS, "orders": S.ORDER_REQUIRED, "costs": S.COST_REQUIRED}[table]
         names = "; ".join(f"{c} ({_accepted(aliases, c)})" for c in wanted)
         raise SikitInputError(
             f"{where}: no header row found in the first {_HEADER_SEARCH_ROWS} rows, expected columns such as {names}"
@@ -245,7 +248,7 @@ def _read_parquet(path: Path) -> tuple[pd.DataFrame, np.ndarray]:
 
 
 def _read_one(path: str | PathLike, table: str) -> pd.DataFrame:
-    aliases = S.CONTACT_ALIASES if table == "contacts" else S.ORDER_ALIASES
+    aliases = S.TABLE_ALIASES[table]
     lookup = _alias_lookup(aliases)
     path = Path(path)
     if not path.exists():
@@ -345,6 +348,20 @@ def read_orders(path) -> pd.DataFrame:
     return _read_many(paths=path, table="orders")
 
 
+def read_costs(path) -> pd.DataFrame:
+    """Read a channel cost sheet: one row per channel and month (渠道, 月份, 投放费用).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> f = pathlib.Path(tempfile.mkdtemp()) / "costs.csv"
+    >>> _ = f.write_text("月份,渠道,投放费用\\n2026-01,抖音直播,12000\\n", encoding="utf-8-sig")
+    >>> read_costs(f).columns.tolist()
+    ['channel', 'month', 'spend', 'source_file', 'source_row']
+    """
+    return _read_many(paths=path, table="costs")
+
+
 def read_clean(folder) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     """The clean ``orders.parquet`` (and ``contacts.parquet`` if present) that ``sikit clean`` wrote."""
     folder = Path(folder)
@@ -356,5 +373,11 @@ def read_clean(folder) -> tuple[pd.DataFrame, pd.DataFrame | None]:
         )
     contacts = folder / "contacts.parquet"
     return pd.read_parquet(orders), (pd.read_parquet(contacts) if contacts.is_file() else None)
+
+
+def read_clean_costs(folder) -> pd.DataFrame | None:
+    """The clean ``channel_costs.parquet`` that ``sikit clean --costs`` wrote, or None."""
+    path = Path(folder) / "channel_costs.parquet"
+    return pd.read_parquet(path) if path.is_file() else None
 
 

@@ -14,7 +14,18 @@ share, net growth when the export records deletions); the conversion family
 (转化: conversion rate within N days of being added, days to the first
 purchase, first order value); and the fission family (裂变: invitations per
 referrer, K-factor, plus :func:`referral_tree`, :func:`top_referrers` and
-:func:`referred_vs_other`).
+:func:`referred_vs_other`); and the cost family (成本: cost per new contact
+加粉成本, CAC 获客成本 -- for the channel 朋友圈/老带新 the referral CAC --
+and observed LTV/CAC), which takes the channel cost table as ``costs=``.
+
+Cost metrics divide spend booked per channel and calendar month, so their
+period must be whole months (a part month is refused, naming it). Spend and
+contacts are matched by (channel, month added): a contact whose channel has
+no spend row for that month has an unknown cost, not zero, and is left out of
+both sides and counted in ``uncosted_contacts``; spend of a channel that
+added nobody still counts. By channel, a channel without spend rows has a NaN
+spend and value, and Σnumerator / Σdenominator of the groups (NaN skipped)
+gives the total.
 
 Contact metrics (``Metric.base == "contacts"``) count the contacts *added*
 in the period (local day of ``added_at``); a contact without ``added_at``
@@ -27,6 +38,8 @@ not converted.
 
 from __future__ import annotations
 
+import datetime
+import re
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -295,6 +308,144 @@ def _first_order_value(orders, contacts, *, start, end):
     return _ratio(float(first[S.NET_AMOUNT].sum()), int(len(first)))
 
 
+# --- channel costs: 加粉成本, 获客成本, LTV/CAC ---------------------------------------------
+
+#: Column of the cost metrics: new contacts of the period whose channel has no spend row
+#: for the month they were added (their cost is unknown, so they are in neither side).
+UNCOSTED = "uncosted_contacts"
+
+
+def _cost_month(value) -> int:
+    """A month label ("2026-01", a Period or a date) as a monthly Period ordinal (months since 1970-01)."""
+    month = pd.NaT
+    try:
+        if isinstance(value, pd.Period):
+            month = value.asfreq("M")
+        elif isinstance(value, (pd.Timestamp, datetime.date)):
+            month = pd.Period(value, freq="M")
+        elif isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}", value.strip()):
+            month = pd.Period(value.strip(), freq="M")   # only YYYY-MM: pandas would read "Jan" as this year
+    except (ValueError, TypeError):
+        pass
+    if month is pd.NaT or pd.isna(month):
+        raise SikitInputError(f"channel costs: month must be a calendar month such as 2026-01, got {value!r}")
+    return int(month.ordinal)
+
+
+def _need_costs(costs, what: str) -> pd.DataFrame:
+    """The channel cost table as ``channel`` (stripped text), ``month`` (ordinal) and ``spend`` (float).
+
+    Rows without a spend are dropped: no recorded spend is unknown, not zero.
+    """
+    if costs is None:
+        raise SikitInputError(
+            f"{what} needs the channel cost table (channel_costs: channel, month, spend), one row per "
+            "channel and month: pass costs=, e.g. the channel_costs.parquet written by `sikit clean --costs`")
+    if not isinstance(costs, pd.DataFrame):
+        raise SikitInputError(f"costs must be a DataFrame with columns channel, month, spend, got {type(costs).__name__}")
+    require_columns(costs, list(S.COST_REQUIRED), "channel costs")
+    spend = pd.to_numeric(costs[S.SPEND], errors="coerce")
+    bad = costs[S.SPEND].notna().to_numpy() & spend.isna().to_numpy()
+    if bad.any():
+        raise SikitInputError(f"channel costs: spend must be a number of yuan, got {costs[S.SPEND][bad].iloc[0]!r}")
+    keep = spend.notna().to_numpy()
+    ordinals = {v: _cost_month(v) for v in pd.unique(costs[S.MONTH][keep])}
+    return pd.DataFrame({
+        S.CHANNEL: costs[S.CHANNEL][keep].astype("string").str.strip().to_numpy(),
+        S.MONTH: costs[S.MONTH][keep].map(ordinals).to_numpy(dtype="int64"),
+        S.SPEND: spend[keep].to_numpy(dtype="float64"),
+    })
+
+
+def _whole_months(start: pd.Timestamp, end: pd.Timestamp, what: str) -> None:
+    """Refuse a period that covers part of a calendar month: spend is booked per whole month."""
+    if start.is_month_start and end.is_month_end:
+        return
+    partial = sorted({f"{d:%Y-%m}" for d, whole in ((start, start.is_month_start), (end, end.is_month_end))
+                      if not whole})
+    lo, hi = start.to_period("M").start_time, end.to_period("M").end_time.normalize()
+    raise SikitInputError(
+        f"{what} divides spend booked per calendar month, so the period must be whole months, but "
+        f"{start:%Y-%m-%d}..{end:%Y-%m-%d} covers only part of {', '.join(partial)}; "
+        f"use e.g. start={lo:%Y-%m-%d} end={hi:%Y-%m-%d}")
+
+
+def _period_costs(costs, start: pd.Timestamp, end: pd.Timestamp, what: str) -> pd.DataFrame:
+    """The cost rows of the months of ``[start, end]`` (a period of whole months)."""
+    costs = _need_costs(costs, what)
+    _whole_months(start, end, what)
+    first, last = start.to_period("M").ordinal, end.to_period("M").ordinal
+    return costs[((costs[S.MONTH] >= first) & (costs[S.MONTH] <= last)).to_numpy()]
+
+
+def _cells(channel: pd.Series, month) -> pd.Series:
+    """A (channel, month) key per row; NA when the channel is missing."""
+    channel = pd.Series(channel, dtype="string").str.strip().reset_index(drop=True)
+    return channel + "|" + pd.Series(month, dtype="int64").reset_index(drop=True).astype("string")
+
+
+def _cost_base(contacts, costs, start, end, what: str) -> tuple[float, pd.DataFrame, int]:
+    """The period's spend, its new contacts in costed (channel, month) cells, and how many are not.
+
+    Spend is the sum of every cost row of the period's months (NaN when there
+    is none: unknown). A contact added in the period is costed when its
+    channel has a spend row for the month it was added.
+    """
+    spent = _period_costs(costs, start, end, what)
+    contacts = _need_contacts(contacts, what, [S.CHANNEL])
+    new = _added_between(contacts, start, end).drop_duplicates(S.CUSTOMER_ID)
+    day = _local_day(new[S.ADDED_AT])
+    month = ((day.dt.year - 1970) * 12 + day.dt.month - 1).to_numpy(dtype="int64")
+    costed = _cells(new[S.CHANNEL], month).isin(set(_cells(spent[S.CHANNEL], spent[S.MONTH]).dropna()))
+    costed = costed.to_numpy(dtype=bool)
+    spend = float(spent[S.SPEND].sum()) if len(spent) else np.nan
+    return spend, new[costed], int((~costed).sum())
+
+
+def _first_paid_days(orders, new: pd.DataFrame, horizon: pd.Timestamp) -> np.ndarray:
+    """Days from each contact's added day to its first paid order up to ``horizon`` (NaN: none yet)."""
+    first = paid_orders(orders, horizon).groupby(S.CUSTOMER_ID)[_DAY].min()
+    added = _local_day(new[S.ADDED_AT]).to_numpy()
+    return (new[S.CUSTOMER_ID].astype("str").map(first).to_numpy() - added) / pd.Timedelta(days=1)
+
+
+def _cost_per_contact(orders, contacts, *, start, end, costs):
+    spend, new, uncosted = _cost_base(contacts, costs, start, end, "cost_per_contact")
+    return {**_ratio(spend, int(len(new))), UNCOSTED: uncosted}
+
+
+def _cac(orders, contacts, *, start, end, costs, within_days, as_of):
+    spend, new, uncosted = _cost_base(contacts, costs, start, end, "cac")
+    if within_days is None:
+        days = _first_paid_days(orders, new, end)
+        won = days >= 0                       # NaN (no paid order by end) compares False
+    else:
+        if not isinstance(within_days, (int, np.integer)) or isinstance(within_days, bool) or within_days < 0:
+            raise SikitInputError(f"within_days must be None or a whole number of days >= 0, got {within_days!r}")
+        as_of = _day(as_of, "as_of")
+        needed = end + pd.Timedelta(days=int(within_days))
+        if as_of < needed:
+            raise SikitInputError(
+                f"cac with within_days={within_days} follows the contacts added up to {end:%Y-%m-%d} until "
+                f"{needed:%Y-%m-%d}, but as_of is {as_of:%Y-%m-%d}: give as_of on or after {needed:%Y-%m-%d}")
+        days = _first_paid_days(orders, new, as_of)
+        won = (days >= 0) & (days <= within_days)
+    return {**_ratio(spend, int(won.sum())), UNCOSTED: uncosted}
+
+
+def _ltv_cac(orders, contacts, *, start, end, costs, as_of):
+    as_of = _day(as_of, "as_of")
+    if as_of < end:
+        raise SikitInputError(f"as_of ({as_of:%Y-%m-%d}) is before end ({end:%Y-%m-%d}): "
+                              "the period's contacts cannot be followed")
+    spend, new, uncosted = _cost_base(contacts, costs, start, end, "ltv_cac")
+    added = pd.Series(_local_day(new[S.ADDED_AT]).to_numpy(), index=new[S.CUSTOMER_ID].astype("str").to_numpy())
+    paid = paid_orders(orders, as_of)
+    paid = paid[paid[S.CUSTOMER_ID].isin(added.index)]
+    since_added = paid[_DAY].to_numpy() >= added.reindex(paid[S.CUSTOMER_ID].to_numpy()).to_numpy()
+    return {**_ratio(float(paid.loc[since_added, S.NET_AMOUNT].sum()), spend), UNCOSTED: uncosted}
+
+
 _MERGE = {"merge_same_day": True}
 
 REGISTRY: dict[str, Metric] = {m.id: m for m in [
@@ -385,6 +536,38 @@ REGISTRY: dict[str, Metric] = {m.id: m for m in [
            "New referred contacts added in the period per customer known at the period start: "
            "K = new contacts with a referrer / contacts added before start.",
            "customer", {}, _k_factor, ratio=True, base="contacts", by=("month",), needs_orders=False),
+    # 成本 acquisition cost (needs the channel cost table: costs=)
+    Metric("cost_per_contact", "加粉成本", "cost per new contact",
+           "周期内各月渠道花费之和除以周期内新增的客户数:加粉成本 = Σ花费 / 新增客户数。周期须为整月;"
+           "花费与新增客户按(渠道, 添加月份)配对,某渠道某月没有花费记录时其新增客户不计入分母(花费未知,不当作0);"
+           "有花费而无新增客户的渠道仍计入分子。",
+           "Spend of the period's months divided by the contacts added in the period: "
+           "cost per contact = Σ spend / new contacts. The period must be whole calendar months; spend and "
+           "contacts are matched by (channel, month added): contacts whose channel has no spend row for that "
+           "month are left out of the denominator (unknown spend, not zero; counted in uncosted_contacts), "
+           "while spend of channels with no new contacts still counts.",
+           "customer", {"costs": None}, _cost_per_contact, ratio=True, base="contacts", by=("channel", "month"),
+           needs_orders=False),
+    Metric("cac", "获客成本", "customer acquisition cost (CAC)",
+           "周期内花费除以周期内新增、且在周期末前(或 within_days 天内)完成首次付款的客户数:获客成本 = Σ花费 / 新付费客户数。"
+           "添加前已购买的老客户不算新客户;整月周期、按(渠道, 添加月份)配对,规则同加粉成本。"
+           "渠道「朋友圈/老带新」的获客成本即老带新获客成本 = 推荐奖励 / 老带新新客户数。",
+           "Spend of the period divided by the contacts added in the period whose first paid order came by the "
+           "period end (or, with within_days=N, within N days of being added, seen up to as_of >= end + N): "
+           "CAC = Σ spend / new paying customers. Contacts who had bought before being added are not new "
+           "customers; whole months and (channel, month added) matching as for cost_per_contact. For the channel "
+           "朋友圈/老带新 this is the referral CAC: referral rewards / referred new customers.",
+           "customer", {"costs": None, "within_days": None, "as_of": None}, _cac, ratio=True, base="contacts",
+           by=("channel", "month")),
+    Metric("ltv_cac", "LTV/CAC(投入产出比)", "LTV/CAC",
+           "周期内新增客户自添加当天至 as_of(默认周期末)的已付款净实付金额之和,除以周期内花费:LTV/CAC = Σ净实付金额 / Σ花费。"
+           "整月周期、按(渠道, 添加月份)配对,规则同加粉成本。",
+           "Net amount of the paid orders the period's new contacts placed from the day they were added up to "
+           "as_of (default: the period end), divided by the period's spend: LTV/CAC = Σ net_amount / Σ spend "
+           "(observed to date, not a forecast). Whole months and (channel, month added) matching as for "
+           "cost_per_contact.",
+           "customer", {"costs": None, "as_of": None}, _ltv_cac, ratio=True, base="contacts",
+           by=("channel", "month")),
 ]}
 
 
@@ -456,19 +639,36 @@ def _split_contacts(metric: Metric, orders, contacts, start, end, by, params) ->
     contacts = _need_contacts(contacts, metric.id, [by])
     labels = contacts[by]
     groups = pd.unique(_added_between(contacts, start, end)[by])
+    costs = None
+    if by == S.CHANNEL and "costs" in params:
+        # a channel is a group when it added contacts or spent in the period, and sees only its own
+        # spend, so the groups' spend adds up to the total
+        spent = _period_costs(params["costs"], start, end, metric.id)[S.CHANNEL]
+        costs = params["costs"]
+        cost_labels = costs[S.CHANNEL].astype("string").str.strip()
+        labels = labels.astype("string").str.strip()
+        groups = pd.unique(pd.concat([pd.Series(groups, dtype="string").str.strip(), spent], ignore_index=True))
     rows, index = [], []
     for g in groups:
-        mask = labels.isna() if pd.isna(g) else labels == g
-        rows.append(_row(metric, orders, contacts[mask.to_numpy()], start, end, params))
+        mask = labels.isna() if pd.isna(g) else (labels == g).fillna(False)
+        p = params
+        if costs is not None:
+            mine = cost_labels.isna() if pd.isna(g) else (cost_labels == g).fillna(False)
+            p = {**params, "costs": costs[mine.to_numpy(dtype=bool)]}
+        rows.append(_row(metric, orders, contacts[mask.to_numpy(dtype=bool)], start, end, p))
         index.append(g)
     columns = ["value", "numerator", "denominator", "start", "end"] if metric.ratio else ["value", "start", "end"]
+    columns += [k for k in (rows[0] if rows else {}) if k not in columns]
     out = pd.DataFrame(rows, index=pd.Index(index, name=by, dtype="object"), columns=columns)
     return out.sort_index(na_position="last")
 
 
 def _row(metric: Metric, orders, contacts, start, end, params) -> dict:
     result = metric.compute(orders, contacts, start=start, end=end, **params)
-    return {**result, "start": start, "end": end}
+    core = ("value", "numerator", "denominator")
+    # extra columns (uncosted_contacts) come after the period
+    return {**{k: v for k, v in result.items() if k in core}, "start": start, "end": end,
+            **{k: v for k, v in result.items() if k not in core}}
 
 
 def compute(metric_id: str, orders: pd.DataFrame, contacts: pd.DataFrame | None = None, *,
@@ -502,15 +702,20 @@ def compute(metric_id: str, orders: pd.DataFrame, contacts: pd.DataFrame | None 
         group is a channel or staff of the contacts added in the period, and
         ``month`` is the month they were added (cohort of adding month).
         Not every metric accepts every dimension (``describe()["by"]``).
+        Cost metrics by ``channel`` also list channels that spent in the
+        period without adding anyone, each with its own spend only.
     **params
-        Overrides of the metric's defaults (``describe()["params"]``).
+        Overrides of the metric's defaults (``describe()["params"]``), e.g.
+        ``costs=`` (channel, month "YYYY-MM", spend) for cost_per_contact,
+        cac and ltv_cac.
 
     Returns
     -------
     DataFrame, one row per group (indexed by the dimension) or a single row:
     ``value``; for ratio metrics also ``numerator`` and ``denominator`` (so
     groups can be recombined: Σnumerator / Σdenominator); ``start`` and
-    ``end`` of the (sub-)period. A ratio with a zero denominator is NaN.
+    ``end`` of the (sub-)period; cost metrics add ``uncosted_contacts``.
+    A ratio with a zero denominator is NaN.
 
     Examples
     --------
@@ -869,17 +1074,24 @@ def referred_vs_other(orders: pd.DataFrame, contacts: pd.DataFrame, *, as_of, st
 
 
 def loop_report(orders: pd.DataFrame, contacts: pd.DataFrame | None = None, *, start, end, as_of=None,
-                by: str | None = None) -> pd.DataFrame:
+                by: str | None = None, costs: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every registered metric for one period, one row each (per group with ``by``).
 
     A metric that cannot be computed on these tables (no deletions in the
     export, a next period not yet passed by ``as_of``, a dimension it does
-    not accept) keeps its row with an empty value and the reason in
-    ``note``, so nothing is silently left out.
+    not accept, no channel cost table) keeps its row with an empty value and
+    the reason in ``note``, so nothing is silently left out.
+
+    ``costs`` (the clean channel cost table: channel, month, spend) is passed
+    to the metrics that take it (cost_per_contact, cac, ltv_cac); their rows
+    carry ``uncosted_contacts``, and an empty value caused by a channel
+    without spend rows says so in ``note``.
     """
     rows = []
     for metric in REGISTRY.values():
         params = {"as_of": as_of} if "as_of" in metric.params and as_of is not None else {}
+        if "costs" in metric.params and costs is not None:
+            params["costs"] = costs
         head = {"id": metric.id, "name_zh": metric.name_zh, "name_en": metric.name_en}
         try:
             if by is not None and by not in metric.by:
@@ -894,6 +1106,12 @@ def loop_report(orders: pd.DataFrame, contacts: pd.DataFrame | None = None, *, s
     out = pd.DataFrame(rows)
     # An empty value always says why: nobody in the base is not the same as "0".
     silent = out["value"].isna() & (out["note"] == "")
+    if UNCOSTED in out.columns:
+        unknown = silent & (out[UNCOSTED].fillna(0) > 0)
+        out.loc[unknown, "note"] = [
+            f"no spend recorded for the channel and month of {int(n)} new contact(s): cost unknown, not zero"
+            for n in out.loc[unknown, UNCOSTED]]
+        silent &= ~unknown
     out.loc[silent, "note"] = "no customers or orders in the base for this period"
     first = ["id", "name_zh", "name_en", *([by] if by else []), "value", "numerator", "denominator"]
     out = out.reindex(columns=[*first, *[c for c in out.columns if c not in first]])

@@ -20,6 +20,8 @@ _LABELS = {
         "no": "不成立!",
         "contacts": "联系人",
         "orders": "订单",
+        "costs": "渠道费用",
+        "total_spend": "费用合计",
         "rejected_by_reason": "拒绝原因",
         "merged_by_reason": "合并原因",
         "field_fixes": "字段修正(行保留)",
@@ -40,6 +42,8 @@ _LABELS = {
         "no": "DOES NOT HOLD",
         "contacts": "contacts",
         "orders": "orders",
+        "costs": "channel costs",
+        "total_spend": "total spend",
         "rejected_by_reason": "rejected by reason",
         "merged_by_reason": "merged by reason",
         "field_fixes": "field fixes (row kept)",
@@ -97,6 +101,8 @@ def report_text(report: dict, lang: str = "zh") -> str:
             if stats.get("unmatched") is not None:
                 lines.append(f"  {t['unmatched']}: {stats['unmatched']}")
             lines.append(f"  {t['by_status']}: " + ", ".join(f"{k} {v}" for k, v in stats["by_status"].items()))
+        if name == "costs":
+            lines.append(f"  {t['total_spend']}: ¥{stats['total_spend']:,.2f}")
         for key in ("rejected_by_reason", "merged_by_reason"):
             if stats[key]:
                 lines.append(f"  {t[key]}:")

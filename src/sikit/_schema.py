@@ -150,3 +150,21 @@ LAYER_NAME_ZH = "layer_name_zh"
 LAYER_NAME_EN = "layer_name_en"
 RFM_CLASS_ZH = "rfm_class_zh"
 RFM_CLASS_EN = "rfm_class_en"
+
+# --- channel costs (channel_costs.xlsx: one row per channel and month) ----------------
+MONTH = "month"    # "YYYY-MM", the calendar month the spend was booked in
+SPEND = "spend"    # yuan spent on the channel that month (for 朋友圈/老带新: referral rewards)
+COST_ALIASES: dict[str, tuple[str, ...]] = {
+    CHANNEL: ("渠道", "投放渠道", "获客渠道", "添加渠道", "channel"),
+    MONTH: ("月份", "月", "投放月份", "month"),
+    SPEND: ("投放费用", "费用", "花费", "消耗", "推荐奖励", "spend", "cost"),
+}
+COST_REQUIRED = (CHANNEL, MONTH, SPEND)
+
+#: Header aliases of each table sikit reads.
+TABLE_ALIASES = {"contacts": CONTACT_ALIASES, "orders": ORDER_ALIASES, "costs": COST_ALIASES}
+REJECT_REASONS.update({
+    "no_channel": ("缺少渠道", "channel missing"),
+    "bad_month": ("月份无法解析", "month missing or unparseable (expected e.g. 2026-01 or 2026年1月)"),
+    "negative_spend": ("费用为负数", "spend is negative"),
+})

@@ -42,6 +42,7 @@ from sikit._schema import MOBILE_PATTERN, STATUS_ALIASES, TIMEZONE
 
 __all__ = [
     "FIX_CODES",
+    "parse_month",
     "clean_text",
     "id_to_str",
     "is_mobile",
@@ -1071,3 +1072,27 @@ def is_test_account(name: pd.Series, remark: pd.Series | None = None) -> pd.Seri
         flags = flags | hit(remark)
     return pd.Series(flags, index=name.index, dtype=bool)
 
+
+_MONTH = r"^(\d{4})\s*[-/.年]?\s*(\d{1,2})\s*月?(?:\s*[-/.]?\s*\d{1,2}\s*日?)?(?:[\sT].*)?$"
+
+
+def parse_month(s: pd.Series) -> pd.Series:
+    """Calendar months as ``"YYYY-MM"`` text; NA where the cell is empty or not a month.
+
+    Accepts ``2026-01``, ``2026/1``, ``2026.01``, ``2026年1月``, ``202601``, a
+    date or datetime in that month (``2026-01-15``, an Excel date cell) and
+    full-width digits.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> parse_month(pd.Series(["2026-01", "2026年3月", "202611", "2026/2/15", "13月", None])).tolist()
+    ['2026-01', '2026-03', '2026-11', '2026-02', nan, nan]
+    """
+    text = to_halfwidth(s.map(lambda v: v.strftime("%Y-%m") if hasattr(v, "strftime") else v).astype("str"))
+    parts = text.str.extract(_MONTH)
+    year = pd.to_numeric(parts[0], errors="coerce")
+    month = pd.to_numeric(parts[1], errors="coerce")
+    ok = year.between(1990, 2100) & month.between(1, 12)
+    out = year.astype("Int64").astype("str").str.zfill(4) + "-" + month.astype("Int64").astype("str").str.zfill(2)
+    return out.where(ok).astype("str")

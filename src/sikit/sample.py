@@ -42,7 +42,8 @@ import pyarrow.parquet as pq
 from . import _schema as S
 from ._errors import SikitInputError
 
-__all__ = ["CONTACT_COLUMNS", "CONTACT_HEADER", "DIRT_RATES", "ORDER_COLUMNS", "ORDER_HEADER", "SampleData",
+__all__ = ["CONTACT_COLUMNS", "CONTACT_HEADER", "COST_COLUMNS", "COST_HEADER", "COST_PER_CONTACT", "DIRT_RATES",
+           "ORDER_COLUMNS", "ORDER_HEADER", "SampleData",
            "generate"]
 
 #: Injected dirt, by table, as ``code -> rate``. The codes are the ones written
@@ -291,8 +292,12 @@ class SampleData:
         One row per row of the export, in the same order: ``source_row``,
         ``person_id``, ``dirt`` and the true values (see ``docs/sample.md``).
     paths : dict of str to pathlib.Path
-        ``contacts``, ``orders``, ``contacts_truth``, ``orders_truth`` -> the
-        files written; empty when ``out`` was None.
+        ``contacts``, ``orders``, ``contacts_truth``, ``orders_truth``,
+        ``costs`` -> the files written; empty when ``out`` was None.
+    costs : pandas.DataFrame
+        The channel cost sheet (月份, 渠道, 投放费用): monthly spend per paid
+        channel, from each channel's new contacts times its cost per contact
+        (:data:`COST_PER_CONTACT`) with month-to-month noise.
     """
 
     contacts: pd.DataFrame
@@ -300,6 +305,7 @@ class SampleData:
     contacts_truth: pd.DataFrame
     orders_truth: pd.DataFrame
     paths: dict[str, Path] = field(default_factory=dict)
+    costs: pd.DataFrame | None = None
 
 
 def generate(out: str | PathLike | None = None, *, customers: int = 3000, seed: int = 0,
@@ -378,15 +384,48 @@ def generate(out: str | PathLike | None = None, *, customers: int = 3000, seed: 
                 f"use fewer customers (about {int(customers * _XLSX_MAX_ROWS / sim.o_rows):,}) "
                 f"or format='parquet'")
         data = _export_frames(sim, cal)
+        data.costs = _channel_costs(sim, cal, int(seed))
         del sim
         if out is not None:
             data.paths = _write_export(data, Path(out), cal)
         return data
+    costs = _channel_costs(sim, cal, int(seed))
     tables = _parquet_tables(sim, cal)
     del sim
     paths = _write_parquet(tables, Path(out)) if out is not None else {}
+    if out is not None:
+        paths["costs"] = Path(out) / "channel_costs.parquet"
+        costs.rename(columns=dict(zip(COST_HEADER, COST_COLUMNS))).to_parquet(paths["costs"], index=False)
     frames = {name: _to_pandas(tables.pop(name)) for name in list(tables)}
-    return SampleData(**frames, paths=paths)
+    return SampleData(**frames, paths=paths, costs=costs)
+
+
+#: Yuan per new contact by channel: materials and staff time for 门店活码 and
+#: 包裹卡, ads for 抖音直播, 小红书 and 公众号, the reward paid to the referrer for
+#: 朋友圈/老带新. 企微搜索手机号 costs nothing and has no row in the sheet.
+COST_PER_CONTACT = {"门店活码": 15.0, "包裹卡": 5.0, "抖音直播": 50.0, "小红书": 60.0, "公众号": 25.0,
+                    "朋友圈/老带新": 25.0}
+#: Headers of ``channel_costs.xlsx`` and the canonical columns of ``channel_costs.parquet``.
+COST_HEADER = ("月份", "渠道", "投放费用")
+COST_COLUMNS = (S.MONTH, S.CHANNEL, S.SPEND)
+
+
+def _channel_costs(sim, cal, seed: int) -> pd.DataFrame:
+    """Monthly spend per paid channel, consistent with the simulated new contacts.
+
+    Its own random stream, so adding it changed none of the other files.
+    """
+    rng = np.random.default_rng([seed, 20261123])
+    base = sim.c_kind == 0  # a person's first contact: when and where they were acquired
+    day = cal.start + (sim.c_sec[base] // 86400).astype("timedelta64[D]")
+    month = np.datetime_as_string(day.astype("datetime64[M]"))
+    added = pd.DataFrame({"month": month, "channel": np.asarray(_CHANNELS)[sim.c_ch[base]]})
+    counts = added.groupby(["month", "channel"]).size().rename("contacts").reset_index()
+    counts = counts[counts["channel"].isin(list(COST_PER_CONTACT))].reset_index(drop=True)
+    noise = rng.lognormal(0.0, 0.15, len(counts))
+    spend = np.round(counts["contacts"] * counts["channel"].map(COST_PER_CONTACT) * noise)
+    return pd.DataFrame({COST_HEADER[0]: counts["month"], COST_HEADER[1]: counts["channel"],
+                         COST_HEADER[2]: spend.astype("float64")})
 
 
 # --- calendar -------------------------------------------------------------------------
@@ -1642,7 +1681,8 @@ def _write_export(data: SampleData, out: Path, cal) -> dict[str, Path]:
     export = np.datetime_as_string(cal.end + np.timedelta64(1, "D")) + " 09:30:00"
     paths = {"contacts": out / "contacts.csv", "orders": out / "orders.xlsx",
              "contacts_truth": out / "truth" / "contacts_truth.csv",
-             "orders_truth": out / "truth" / "orders_truth.csv"}
+             "orders_truth": out / "truth" / "orders_truth.csv",
+             "costs": out / "channel_costs.xlsx"}
     buf = io.StringIO()
     buf.write(f"企业微信客户列表,导出时间:{export}\r\n")
     w = csv.writer(buf, lineterminator="\r\n")
@@ -1650,6 +1690,7 @@ def _write_export(data: SampleData, out: Path, cal) -> dict[str, Path]:
     w.writerows(data.contacts.itertuples(index=False, name=None))
     paths["contacts"].write_bytes(buf.getvalue().encode("gb18030"))
     paths["orders"].write_bytes(_xlsx_bytes(data.orders, export))
+    paths["costs"].write_bytes(_xlsx_bytes(data.costs, export, COST_HEADER, "渠道费用"))
     _write_truth_csv(data.contacts_truth, paths["contacts_truth"])
     _write_truth_csv(data.orders_truth, paths["orders_truth"])
     return paths
@@ -1674,7 +1715,7 @@ def _write_truth_csv(df: pd.DataFrame, path: Path) -> None:
     path.write_bytes(buf.getvalue().encode("utf-8"))
 
 
-def _xlsx_bytes(orders: pd.DataFrame, export: str) -> bytes:
+def _xlsx_bytes(orders: pd.DataFrame, export: str, header=ORDER_HEADER, sheet: str = "订单列表") -> bytes:
     import openpyxl
 
     stamp = _dt.datetime.fromisoformat(export)
@@ -1682,8 +1723,8 @@ def _xlsx_bytes(orders: pd.DataFrame, export: str) -> bytes:
     wb.properties.created = stamp
     wb.properties.modified = stamp
     wb.properties.creator = "sikit.sample"
-    ws = wb.create_sheet("订单列表")
-    ws.append(list(ORDER_HEADER))
+    ws = wb.create_sheet(sheet)
+    ws.append(list(header))
     for row in orders.itertuples(index=False, name=None):
         ws.append([None if (v is None or (isinstance(v, float) and math.isnan(v))) else v for v in row])
     raw = io.BytesIO()
