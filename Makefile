@@ -37,6 +37,7 @@ AS_OF  := 2026-10-31
 # clean, segment, score and measure the loop on the committed sample (`sikit run`: every step in one go)
 demo: $(VENV)/.runtime
 	$(BIN)/sikit run --contacts $(SAMPLE)/contacts.csv --orders $(SAMPLE)/orders.xlsx --costs $(SAMPLE)/channel_costs.xlsx \
+	  --group-members $(SAMPLE)/group_members.csv --group-activity $(SAMPLE)/group_activity.csv \
 	  --as-of $(AS_OF) --out $(OUT)
 
 test: $(VENV)/.dev system-deps

@@ -175,6 +175,7 @@ def test_orders_after_end_change_nothing(orders, contacts):
         if metric_id == "return_rate":
             continue
         extra = {"costs": _costs(COSTS)} if "costs" in m.params else {}
+        extra.update(_group_tables(m))
         for by in (None, "store", "channel", "month"):
             if by is not None and by not in m.by:
                 continue
@@ -304,7 +305,8 @@ def test_describe_lists_every_metric():
 
 def test_public_namespace():
     assert set(metrics.__all__) == {"describe", "compute", "REGISTRY", "Metric", "cohort_retention",
-                                    "referral_tree", "top_referrers", "referred_vs_other", "loop_report"}
+                                    "referral_tree", "top_referrers", "referred_vs_other", "loop_report",
+                                    "group_lifecycle", "LIFECYCLE_RULE"}
     assert all(hasattr(metrics, name) for name in metrics.__all__)
 
 
@@ -325,12 +327,15 @@ def test_input_errors(orders):
 
 def test_inputs_not_mutated(orders, contacts):
     costs = _costs(COSTS)
+    members, activity = _members(MEMBERS), _activity(ACTIVITY)
     o, c, k = copy.deepcopy(orders), copy.deepcopy(contacts), copy.deepcopy(costs)
+    gm, ga = copy.deepcopy(members), copy.deepcopy(activity)
     for metric_id, m in REGISTRY.items():
         extra = {"as_of": "2026-03-31"} if "as_of" in m.params else {}
         if "costs" in m.params:
             extra["costs"] = costs
-        for by in (None, "channel", "store", "month"):
+        extra.update(_group_tables(m, members, activity))
+        for by in (None, "channel", "store", "month", "group"):
             if by is not None and by not in m.by:
                 continue
             compute(metric_id, orders, contacts, **JAN, by=by, **extra)
@@ -341,6 +346,9 @@ def test_inputs_not_mutated(orders, contacts):
     pd.testing.assert_frame_equal(orders, o)
     pd.testing.assert_frame_equal(contacts, c)
     pd.testing.assert_frame_equal(costs, k)
+    metrics.group_lifecycle(members, activity, as_of="2026-03-31")
+    pd.testing.assert_frame_equal(members, gm)
+    pd.testing.assert_frame_equal(activity, ga)
 
 
 # --- 6. the sample -------------------------------------------------------------------------
@@ -726,4 +734,288 @@ def test_loop_report_passes_costs(funnel, people, costs):
     cac = by[by["id"] == "cac"].set_index("channel")
     assert cac.loc["朋友圈/老带新", "value"] == 60.0
     assert "no spend recorded" in cac.loc["公众号", "note"] and cac.loc["公众号", "uncosted_contacts"] == 1
+    assert ((by["value"].isna()) == (by["note"] != "")).all()
+
+
+# --- 9. 社群 groups: members, joins, exits, silence, messages, lifecycle --------------------------
+
+def _members(rows):
+    """Group members from (group, customer, local joined time, local left time or None) tuples."""
+    def times(values):
+        return pd.Series(pd.to_datetime(values), dtype="datetime64[us]").dt.tz_localize(TZ)
+    return pd.DataFrame({
+        S.GROUP_NAME: pd.Series([r[0] for r in rows], dtype="str"),
+        S.CUSTOMER_ID: pd.Series([r[1] for r in rows], dtype="str"),
+        S.JOINED_AT: times([r[2] for r in rows]),
+        S.LEFT_AT: times([r[3] for r in rows]),
+    })
+
+
+def _activity(rows, aware=False):
+    """Group activity from (group, customer, local day, messages); naive midnight days, or tz-aware."""
+    day = pd.Series(pd.to_datetime([r[2] for r in rows]), dtype="datetime64[us]")
+    return pd.DataFrame({
+        S.GROUP_NAME: pd.Series([r[0] for r in rows], dtype="str"),
+        S.CUSTOMER_ID: pd.Series([r[1] for r in rows], dtype="str"),
+        S.ACTIVITY_DATE: day.dt.tz_localize(TZ) if aware else day,
+        S.MESSAGES: pd.Series([r[3] for r in rows], dtype="int64"),
+    })
+
+
+MEMBERS = [
+    # group A                                                     January: start? join? exit? end?
+    ("A", "a1", "2025-12-01 10:00", None),                       # start, end
+    ("A", "a2", "2025-12-15 10:00", "2026-01-10 12:00"),         # start, exit Jan 10
+    ("A", "a3", "2026-01-05 09:00", None),                       # join Jan 5, end
+    ("A", "a4", "2026-01-20 09:00", "2026-01-25 20:00"),         # join Jan 20, exit Jan 25
+    ("A", "a5", "2025-12-20 09:00", "2026-01-08 09:00"),         # left and rejoined on Jan 8: start, exit,
+    ("A", "a5", "2026-01-08 18:00", None),                       #   join, end -- two spells, one member at the end
+    ("A", "a6", "2026-02-03 09:00", None),                       # joins after January: unseen
+    ("A", "a7", "2025-12-01 10:00", "2026-02-05 10:00"),         # leaves after January: still in at Jan 31
+    # group B
+    ("B", "b1", "2025-11-01 10:00", "2025-12-20 10:00"),         # gone before January
+    ("B", "b2", "2025-12-01 10:00", None),                       # start, end
+    ("B", "b3", "2026-01-31 23:00", None),                       # join on the last evening, end
+    ("B", "b4", "2026-01-15 10:00", "2026-01-31 08:00"),         # join, exit on the last day: not in at end
+]
+# January by hand. A: start a1 a2 a5 a7 = 4; joins a3 a4 a5 = 3; exits a2 a4 a5 = 3; end a1 a3 a5 a7 = 4
+# (4 + 3 - 3). B: start b2 = 1; joins b3 b4 = 2; exits b4 = 1; end b2 b3 = 2 (1 + 2 - 1).
+# Total: members 6, joins 5, exits 4; exit rate A 3/7, B 1/3, total 4/10.
+
+ACTIVITY = [
+    ("A", "a1", "2026-01-28", 5),     # in the last 7 days (Jan 25-31): a1 not silent
+    ("A", "a3", "2026-01-10", 4),     # before the last 7 days: a3 silent
+    ("A", "a5", "2026-01-08", 2),     # the rejoin day (in both spells: counted once)
+    ("A", "a5", "2026-01-30", 1),     # a5 not silent
+    ("A", "a2", "2026-01-12", 3),     # after a2 left on Jan 10: unmatched
+    ("A", "a4", "2026-01-25", 6),     # on a4's leave day: counts
+    ("A", "a1", "2026-02-02", 100),   # after January: unseen
+    ("B", "b2", "2026-01-31", 1),     # b2 not silent; b3 (joined Jan 31 23:00, no message) is silent
+]
+# silent at Jan 31: A a3, a7 of 4 = 0.5; B b3 of 2 = 0.5; total 3/6.
+# member-days in January (join and leave days count): A a1 31, a2 Jan 1-10 = 10, a3 Jan 5-31 = 27,
+# a4 Jan 20-25 = 6, a5 Jan 1-8 (8) + Jan 8-31 (24) - Jan 8 once = 31, a7 31 -> 136;
+# B b2 31, b3 1, b4 Jan 15-31 = 17 -> 49. Messages while in the group: A 5 + 4 + 2 + 1 + 6 = 18 (a2's 3
+# unmatched), B 1. messages per member-day: A 18/136, B 1/49, total 19/185.
+GROUP_METRICS = ["group_members", "group_joins", "group_exits", "group_exit_rate", "silent_member_share",
+                 "messages_per_member_day"]
+
+
+@pytest.fixture
+def members():
+    return _members(MEMBERS)
+
+
+@pytest.fixture
+def activity():
+    return _activity(ACTIVITY)
+
+
+def _group_tables(m, members=None, activity=None):
+    """The group tables a metric takes (the hand-made ones unless given)."""
+    out = {}
+    if "members" in m.params:
+        out["members"] = _members(MEMBERS) if members is None else members
+    if "activity" in m.params:
+        out["activity"] = _activity(ACTIVITY) if activity is None else activity
+    return out
+
+
+def _g(metric_id, members, activity=None, by=None, **kwargs):
+    period = kwargs.pop("period", JAN)
+    return compute(metric_id, None, None, **period, by=by, **_group_tables(REGISTRY[metric_id], members, activity),
+                   **kwargs)
+
+
+def test_group_counts(members):
+    assert _g("group_members", members)["value"].iloc[0] == 6
+    assert _g("group_joins", members)["value"].iloc[0] == 5
+    assert _g("group_exits", members)["value"].iloc[0] == 4
+    rate = _g("group_exit_rate", members)
+    assert rate[["value", "numerator", "denominator"]].iloc[0].tolist() == [0.4, 4, 10]
+    by = {m: _g(m, members, by="group") for m in GROUP_METRICS[:4]}
+    assert by["group_members"]["value"].to_dict() == {"A": 4, "B": 2}
+    assert by["group_joins"]["value"].to_dict() == {"A": 3, "B": 2}
+    assert by["group_exits"]["value"].to_dict() == {"A": 3, "B": 1}
+    assert by["group_exit_rate"]["value"].to_dict() == pytest.approx({"A": 3 / 7, "B": 1 / 3})
+    # groups add up; the rate recombines from its parts
+    for m in ("group_members", "group_joins", "group_exits"):
+        assert by[m]["value"].sum() == _g(m, members)["value"].iloc[0]
+    _recombines(by["group_exit_rate"], rate)
+    # b1 left in December: B is listed because b2 is still in; a group whose members all left
+    # before the period is not
+    gone = pd.concat([members, _members([("C", "c1", "2025-10-01 10:00", "2025-11-01 10:00")])], ignore_index=True)
+    assert list(_g("group_joins", gone, by="group").index) == ["A", "B"]
+
+
+def test_group_members_identity_and_rejoin(members):
+    # members at the end = members at the start + joins - exits, per group and in total
+    dec = {"start": "2025-12-01", "end": "2025-12-31"}
+    start = _g("group_members", members, period=dec, by="group")["value"]
+    assert start.to_dict() == {"A": 4, "B": 1}
+    end = start + _g("group_joins", members, by="group")["value"] - _g("group_exits", members, by="group")["value"]
+    assert end.to_dict() == _g("group_members", members, by="group")["value"].to_dict()
+    # a5 left and rejoined on Jan 8: one exit, one join, one member on every day
+    a5 = members[members[S.CUSTOMER_ID] == "a5"]
+    assert [_g(m, a5)["value"].iloc[0] for m in ("group_joins", "group_exits", "group_members")] == [1, 1, 1]
+    mpd = _g("messages_per_member_day", a5, _activity([("A", "a5", "2026-01-08", 2)]))
+    assert mpd[["numerator", "denominator"]].iloc[0].tolist() == [2.0, 31]       # Jan 8 counted once
+    # duplicated or overlapping rows of one membership are one spell
+    dup = pd.concat([members, members.iloc[[0]], _members([("A", "a1", "2025-12-10 10:00", "2026-01-03 10:00")])],
+                    ignore_index=True)
+    for m in GROUP_METRICS:
+        pd.testing.assert_frame_equal(_g(m, dup), _g(m, members))
+
+
+def test_silent_member_share(members, activity):
+    share = _g("silent_member_share", members, activity)
+    assert share[["value", "numerator", "denominator"]].iloc[0].tolist() == [0.5, 3, 6]
+    by = _g("silent_member_share", members, activity, by="group")
+    assert by[["numerator", "denominator"]].to_dict("index") == {"A": {"numerator": 2, "denominator": 4},
+                                                                  "B": {"numerator": 1, "denominator": 2}}
+    _recombines(by, share)
+    # over the last 21 days (Jan 11-31) a3's Jan 10 message is still too early; over 22 days it counts
+    assert _g("silent_member_share", members, activity, silent_days=21)["numerator"].iloc[0] == 3
+    assert _g("silent_member_share", members, activity, silent_days=22)["numerator"].iloc[0] == 2
+    with pytest.raises(SikitInputError, match="silent_days"):
+        _g("silent_member_share", members, activity, silent_days=0)
+
+
+def test_messages_per_member_day(members, activity):
+    total = _g("messages_per_member_day", members, activity)
+    assert total[["numerator", "denominator", "unmatched_messages"]].iloc[0].tolist() == [19.0, 185, 3.0]
+    assert total["value"].iloc[0] == pytest.approx(19 / 185)
+    by = _g("messages_per_member_day", members, activity, by="group")
+    assert by["value"].to_dict() == pytest.approx({"A": 18 / 136, "B": 1 / 49})
+    assert by["unmatched_messages"].to_dict() == {"A": 3.0, "B": 0.0}
+    _recombines(by, total)
+    # tz-aware midnight days give the same values as naive ones
+    pd.testing.assert_frame_equal(_g("messages_per_member_day", members, _activity(ACTIVITY, aware=True)), total)
+
+
+def test_group_metrics_by_month(members, activity):
+    two = {"start": "2026-01-01", "end": "2026-02-28"}
+    joins = _g("group_joins", members, period=two, by="month")
+    assert list(joins["value"]) == [5, 1]                                     # February: a6
+    assert joins["value"].sum() == _g("group_joins", members, period=two)["value"].iloc[0]
+    assert list(_g("group_exits", members, period=two, by="month")["value"]) == [4, 1]    # February: a7
+    assert list(_g("group_members", members, period=two, by="month")["value"]) == [6, 6]  # +a6 -a7
+    # February: A a1 28 + a3 28 + a5 28 + a6 Feb 3-28 = 26 + a7 Feb 1-5 = 5 = 115, B b2 28 + b3 28 = 56
+    # -> 171 member-days; messages a1 100 -> 100/171. The months add up to the two-month total.
+    mpd = _g("messages_per_member_day", members, activity, period=two, by="month")
+    assert mpd[["numerator", "denominator"]].to_numpy().tolist() == [[19.0, 185], [100.0, 171]]
+    _recombines(mpd, _g("messages_per_member_day", members, activity, period=two))
+
+
+def test_group_metrics_are_point_in_time(members, activity):
+    # what January's end knew: a6 not joined yet, a7 not left yet, no February messages
+    known = members[members[S.CUSTOMER_ID] != "a6"].copy()
+    known.loc[known[S.CUSTOMER_ID] == "a7", S.LEFT_AT] = pd.NaT
+    act = activity[activity[S.ACTIVITY_DATE] <= "2026-01-31"]
+    later = pd.concat([members, _members([("B", "b9", "2026-02-01 00:00", "2026-02-02 00:00")])], ignore_index=True)
+    for m in GROUP_METRICS:
+        for by in (None, "group", "month"):
+            pd.testing.assert_frame_equal(_g(m, later, activity, by=by), _g(m, known, act, by=by))
+
+
+def test_group_metrics_need_their_tables(members, activity):
+    for m in GROUP_METRICS:
+        with pytest.raises(SikitInputError, match=r"needs the group member table \(group_members: group_name"):
+            compute(m, None, None, **JAN)
+        with pytest.raises(SikitInputError, match="pass members="):
+            compute(m, None, None, **JAN, by="group")
+    for m in ("silent_member_share", "messages_per_member_day"):
+        with pytest.raises(SikitInputError, match=r"needs the group activity table \(group_activity: .*pass activity="):
+            compute(m, None, None, **JAN, members=members)
+    with pytest.raises(SikitInputError, match="group members lack required column.*joined_at"):
+        compute("group_members", None, None, **JAN, members=members.drop(columns=S.JOINED_AT))
+    with pytest.raises(SikitInputError, match="group activity lack required column.*messages"):
+        compute("messages_per_member_day", None, None, **JAN, members=members,
+                activity=activity.drop(columns=S.MESSAGES))
+    with pytest.raises(SikitInputError, match="cannot be split by 'group'"):
+        compute("gmv", _orders(ROWS), **JAN, by="group")
+    with pytest.raises(SikitInputError, match="left_at before joined_at"):
+        compute("group_members", None, None, **JAN,
+                members=_members([("A", "x", "2026-01-05 10:00", "2026-01-04 10:00")]))
+    # no left_at column: a current-members export, everyone still in
+    assert compute("group_members", None, None, **JAN, members=members.drop(columns=S.LEFT_AT))["value"].iloc[0] == 10
+
+
+# group_lifecycle, as of Mar 31 with 30-day windows: "then" is the end of Mar 1; the last window is
+# Mar 2-31, the previous Jan 31 - Mar 1.
+
+def _lifecycle_tables():
+    rows, acts = [], []
+
+    def group(name, then, joined, left, prev, last):
+        ids = [f"{name}{i}" for i in range(then + joined)]
+        for i, cid in enumerate(ids):
+            rows.append((name, cid, "2026-01-02 10:00" if i < then else "2026-03-15 10:00",
+                         "2026-03-20 10:00" if i < left else None))
+        if prev:
+            acts.append((name, ids[0], "2026-02-15", prev))
+        if last:
+            acts.append((name, ids[0], "2026-03-25", last))
+
+    group("grow", 20, 2, 0, 100, 80)       # 20 -> 22 (+10%), messages -20%: growing
+    group("edge", 20, 1, 0, 100, 71)       # 20 -> 21 (+5% exactly), messages -29%: growing
+    group("flat", 25, 1, 0, 50, 60)        # 25 -> 26 (+4%), messages +20%: stable
+    group("shrink", 20, 0, 2, 100, 100)    # 20 -> 18 (-10%): declining
+    group("quiet", 20, 2, 0, 100, 70)      # +10% but messages -30% exactly: declining
+    group("new", 0, 3, 0, 0, 5)            # nobody on Mar 1, 3 now: growing (a new group)
+    group("mute", 10, 0, 0, 0, 0)          # 10 -> 10, no messages at all: stable
+    rows.append(("gone", "z1", "2025-06-01 10:00", "2025-08-01 10:00"))   # empty long before: not listed
+    return _members(rows), _activity(acts)
+
+
+def test_group_lifecycle_stages():
+    members, activity = _lifecycle_tables()
+    life = metrics.group_lifecycle(members, activity, as_of="2026-03-31")
+    assert life["stage"].to_dict() == {"flat": "stable", "grow": "growing", "quiet": "declining", "edge": "growing",
+                                       "shrink": "declining", "mute": "stable", "new": "growing"}
+    assert list(life.index) == ["flat", "grow", "quiet", "edge", "shrink", "mute", "new"]   # 26 22 22 21 18 10 3
+    assert life.loc["grow", ["members_then", "members_now", "joins", "exits"]].tolist() == [20, 22, 2, 0]
+    assert life.loc["shrink", ["members_now", "exits"]].tolist() == [18, 2]
+    assert life.loc["grow", "member_growth"] == pytest.approx(0.10)
+    assert life.loc["grow", "message_change"] == pytest.approx(-0.20)
+    assert np.isnan(life.loc["new", "member_growth"]) and np.isnan(life.loc["new", "message_change"])
+    assert life.loc["quiet", ["stage_zh", "stage_en"]].tolist() == ["衰退", "declining"]
+    assert set(life["stage_zh"]) == {"成长", "稳定", "衰退"}
+    assert life.attrs["window_days"] == 30 and life.attrs["rule"] == metrics.LIFECYCLE_RULE
+    # a longer window: on Feb 19 (as_of - 40) "new" still had nobody; the message windows are now
+    # Feb 20 - Mar 31 against Jan 11 - Feb 19 for the same totals
+    assert metrics.group_lifecycle(members, activity, as_of="2026-03-31", window_days=40)["stage"].to_dict() == \
+        life["stage"].to_dict()
+
+
+def test_group_lifecycle_is_point_in_time():
+    members, activity = _lifecycle_tables()
+    later_m = pd.concat([members, _members([("grow", "x1", "2026-04-01 09:00", None),
+                                            ("flat", "x2", "2026-04-02 09:00", None)])], ignore_index=True)
+    later_m.loc[later_m[S.CUSTOMER_ID] == "flat0", S.LEFT_AT] = pd.Timestamp("2026-04-03 10:00", tz=TZ)
+    later_a = pd.concat([activity, _activity([("quiet", "quiet0", "2026-04-01", 999)])], ignore_index=True)
+    pd.testing.assert_frame_equal(metrics.group_lifecycle(members, activity, as_of="2026-03-31"),
+                                  metrics.group_lifecycle(later_m, later_a, as_of="2026-03-31"))
+    with pytest.raises(SikitInputError, match="needs the group activity table"):
+        metrics.group_lifecycle(members, None, as_of="2026-03-31")
+    with pytest.raises(SikitInputError, match="window_days"):
+        metrics.group_lifecycle(members, activity, as_of="2026-03-31", window_days=0)
+
+
+def test_loop_report_passes_group_tables(orders, contacts, members, activity):
+    without = metrics.loop_report(orders, contacts, **JAN).set_index("id")
+    assert without.loc[GROUP_METRICS, "value"].isna().all()
+    assert without.loc[GROUP_METRICS, "note"].str.contains("needs the group member table").all()
+    only = metrics.loop_report(orders, contacts, **JAN, members=members).set_index("id")
+    assert only.loc["group_members", "value"] == 6
+    assert only.loc["silent_member_share", "note"].startswith("silent_member_share needs the group activity table")
+    report = metrics.loop_report(orders, contacts, **JAN, members=members, activity=activity)
+    assert report["id"].tolist() == list(metrics.REGISTRY)
+    r = report.set_index("id")
+    assert r.loc["group_exit_rate", "value"] == 0.4 and r.loc["silent_member_share", "value"] == 0.5
+    assert r.loc["messages_per_member_day", "unmatched_messages"] == 3.0
+    by = metrics.loop_report(orders, contacts, **JAN, members=members, activity=activity, by="group")
+    joins = by[by["id"] == "group_joins"].set_index("group")["value"]
+    assert joins.to_dict() == {"A": 3, "B": 2}
+    assert by.set_index("id").loc["gmv", "note"] == "gmv cannot be split by group"
     assert ((by["value"].isna()) == (by["note"] != "")).all()

@@ -391,3 +391,75 @@ def test_referrals_chart_without_referrals_says_so(tree):
         assert len(fig.axes[0].patches) == 0
     finally:
         plt.close(fig)
+
+
+# --- 社群 health ------------------------------------------------------------------------------
+
+def _lifecycle():
+    import pandas as pd
+
+    from sikit.metrics import group_lifecycle
+
+    tz = "Asia/Shanghai"
+    rows, acts = [], []
+    # (group, members then, joined since, left since, messages before, messages last window)
+    for name, then, joined, left, prev, last in [("会员福利群1", 20, 2, 0, 100, 80), ("新品体验群", 25, 1, 0, 50, 60),
+                                                 ("老客群", 20, 0, 4, 100, 100), ("closing", 10, 0, 0, 100, 20),
+                                                 ("新开群", 0, 3, 0, 0, 5)]:
+        for i in range(then + joined):
+            rows.append((name, f"{name}-{i}", "2026-01-02 10:00" if i < then else "2026-03-15 10:00",
+                         "2026-03-20 10:00" if i < left else None))
+        acts += [(name, f"{name}-0", "2026-02-15", prev), (name, f"{name}-0", "2026-03-25", last)]
+    members = pd.DataFrame({"group_name": [r[0] for r in rows], "customer_id": [r[1] for r in rows],
+                            "joined_at": pd.to_datetime([r[2] for r in rows]).tz_localize(tz),
+                            "left_at": pd.to_datetime([r[3] for r in rows]).tz_localize(tz)})
+    activity = pd.DataFrame({"group_name": [a[0] for a in acts], "customer_id": [a[1] for a in acts],
+                             "date": pd.to_datetime([a[2] for a in acts]), "messages": [a[3] for a in acts]})
+    activity = activity[activity["messages"] > 0]
+    return group_lifecycle(members, activity, as_of="2026-03-31")
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_group_health_chart(lang):
+    if lang == "zh" and cjk_font() is None:
+        pytest.skip("no CJK font on this machine (make test installs fonts-noto-cjk)")
+    life = _lifecycle()
+    assert set(life["stage"]) == {"growing", "stable", "declining"}
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=".*[Gg]lyph.*missing.*")
+        fig = sikit.plot_group_health(life, lang=lang)
+        fig.canvas.draw()
+    try:
+        ax = fig.axes[0]
+        texts = _texts(fig)
+        # the new group has no growth (nobody a window ago): 4 of 5 placed, the 5th counted in the title
+        assert sum(len(c.get_offsets()) for c in ax.collections) == 4
+        assert bool(CJK.search(_title(fig))) == (lang == "zh")
+        assert ("4/5 个群" if lang == "zh" else "4 of 5 groups") in _title(fig)
+        assert "近 30 天" in _title(fig) if lang == "zh" else "last 30 days" in _title(fig)
+        assert {"会员福利群1", "新品体验群", "老客群", "closing"} <= set(texts)      # group names are shown
+        legend = [t.get_text() for t in ax.get_legend().get_texts()]
+        assert legend == (["成长", "稳定", "衰退"] if lang == "zh" else ["growing", "stable", "declining"])
+        # the rule's thresholds: members +5% and -5% (vertical), messages -30% (horizontal)
+        xs = sorted(round(line.get_xdata()[0], 2) for line in ax.lines if line.get_xdata()[0] == line.get_xdata()[1])
+        ys = [round(line.get_ydata()[0], 2) for line in ax.lines if line.get_ydata()[0] == line.get_ydata()[1]]
+        assert xs == [-0.05, 0.05] and ys == [-0.3]
+        if lang == "en":
+            assert not any(CJK.search(x) for x in texts if x not in set(life.index))
+    finally:
+        plt.close(fig)
+
+
+def test_group_health_chart_top_and_empty():
+    life = _lifecycle()
+    fig = sikit.plot_group_health(life, lang="en", top=2)
+    try:
+        assert sum(len(c.get_offsets()) for c in fig.axes[0].collections) == 2     # the two largest groups
+        assert "2 of 5 groups" in _title(fig)
+    finally:
+        plt.close(fig)
+    fig = sikit.plot_group_health(life.iloc[:0], lang="en")
+    try:
+        assert "no groups to compare" in _texts(fig)
+    finally:
+        plt.close(fig)

@@ -19,7 +19,8 @@ from sikit.sample import CONTACT_HEADER, DIRT_RATES, ORDER_HEADER, SampleData, g
 
 N = 1500
 SEED = 7
-FILES = ("contacts.csv", "orders.xlsx", "truth/contacts_truth.csv", "truth/orders_truth.csv")
+FILES = ("contacts.csv", "orders.xlsx", "truth/contacts_truth.csv", "truth/orders_truth.csv", "group_members.csv",
+         "group_activity.csv")
 
 
 @pytest.fixture(scope="module")
@@ -397,9 +398,30 @@ def test_parquet_has_canonical_typed_columns(parquet):
     pd.testing.assert_frame_equal(orders, data.orders)
     truth = pd.read_parquet(out / "truth" / "orders_truth.parquet")
     assert truth["source_row"].tolist() == list(range(1, len(orders) + 1))
-    assert set(data.paths) == {"contacts", "orders", "contacts_truth", "orders_truth", "costs"}
+    assert set(data.paths) == {"contacts", "orders", "contacts_truth", "orders_truth", "costs", "group_members",
+                               "group_activity"}
     costs = pd.read_parquet(out / "channel_costs.parquet")
     assert list(costs.columns) == [S.MONTH, S.CHANNEL, S.SPEND] and costs[S.SPEND].gt(0).all()
+    members = pd.read_parquet(out / "group_members.parquet")
+    activity = pd.read_parquet(out / "group_activity.parquet")
+    assert list(members.columns) == [S.GROUP_NAME, S.CUSTOMER_ID, S.JOINED_AT, S.LEFT_AT]
+    assert list(activity.columns) == [S.ACTIVITY_DATE, S.GROUP_NAME, S.CUSTOMER_ID, S.MESSAGES]
+    assert str(members[S.JOINED_AT].dtype) == f"datetime64[us, {S.TIMEZONE}]"
+    assert activity[S.MESSAGES].gt(0).all() and len(members) > 0 and len(activity) > 0
+    pd.testing.assert_frame_equal(members, data.group_members)
+
+
+def test_group_files_are_the_same_in_both_formats(export, parquet):
+    (out, e), (_, p) = export, parquet
+    assert e.paths["group_members"] == out / "group_members.csv"
+    assert e.paths["group_activity"] == out / "group_activity.csv"
+    for name in ("group_members", "group_activity"):
+        raw = (out / f"{name}.csv").read_bytes()
+        assert raw.startswith(b"\xef\xbb\xbf") and raw.count(b"\r\n") == raw.count(b"\n")
+    assert e.group_members["外部联系人ID"].tolist() == p.group_members[S.CUSTOMER_ID].tolist()
+    assert e.group_activity["发言数"].tolist() == p.group_activity[S.MESSAGES].tolist()
+    joined = p.group_members[S.JOINED_AT].dt.strftime("%Y-%m-%d %H:%M:%S")
+    assert e.group_members["入群时间"].tolist() == joined.tolist()
 
 
 def test_parquet_has_the_same_rows_and_row_level_dirt_as_the_export(export, parquet):

@@ -24,7 +24,8 @@ FULL_PHONE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
 def run_out(tmp_path_factory):
     out = tmp_path_factory.mktemp("run")
     code = main(["run", "--contacts", str(SAMPLE / "contacts.csv"), "--orders", str(SAMPLE / "orders.xlsx"),
-                 "--costs", str(SAMPLE / "channel_costs.xlsx"), "--as-of", "2026-10-31", "--out", str(out)])
+                 "--costs", str(SAMPLE / "channel_costs.xlsx"), "--group-members", str(SAMPLE / "group_members.csv"),
+                 "--group-activity", str(SAMPLE / "group_activity.csv"), "--as-of", "2026-10-31", "--out", str(out)])
     assert code == 0
     return out
 
@@ -106,6 +107,17 @@ def test_run_reports_every_metric_once_with_a_reason_when_empty(run_out):
     # the period is the three whole months up to as_of, and the cost sheet was used
     assert set(metrics.loc[~empty, "end"]) == {"2026-10-31"} and set(metrics.loc[~empty, "start"]) == {"2026-08-01"}
     assert {"cost_per_contact", "cac", "ltv_cac"} <= set(metrics.loc[~empty, "id"])
+    groups = {"group_members", "group_joins", "group_exits", "group_exit_rate", "silent_member_share",
+              "messages_per_member_day"}
+    assert groups <= set(metrics.loc[~empty, "id"])
+
+
+def test_run_gives_every_group_a_lifecycle_stage(run_out):
+    life = pd.read_csv(run_out / "group_lifecycle.csv", encoding="utf-8-sig")
+    members = pd.read_parquet(run_out / "group_members.parquet")
+    assert set(life["group_name"]) <= set(members["group_name"])
+    assert set(life["stage"]) <= {"growing", "stable", "declining"} and life["stage"].nunique() >= 2
+    assert (life["stage_zh"].map({"成长": "growing", "稳定": "stable", "衰退": "declining"}) == life["stage"]).all()
 
 
 def test_cohort_csv_leaves_unobservable_cells_empty(run_out):

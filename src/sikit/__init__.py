@@ -9,7 +9,7 @@ stages score repurchase and measure the operating loop.
 from . import features, metrics
 from ._clean import CleanResult, clean
 from ._errors import SikitInputError
-from ._load import read_contacts, read_costs, read_orders
+from ._load import read_contacts, read_costs, read_group_activity, read_group_members, read_orders
 from ._privacy import mask_phone, mask_pii, neutralize_formulas, pseudonymous_id
 
 __version__ = "0.1.0"
@@ -36,6 +36,7 @@ __all__ = [
     "plot_cohort",
     "plot_funnel",
     "plot_gains",
+    "plot_group_health",
     "plot_importance",
     "plot_k_selection",
     "plot_layers",
@@ -47,6 +48,8 @@ __all__ = [
     "pseudonymous_id",
     "read_contacts",
     "read_costs",
+    "read_group_activity",
+    "read_group_members",
     "read_orders",
     "RepurchaseModel",
     "rfm_class_table",
@@ -59,8 +62,8 @@ __all__ = [
 
 _LAZY = {
     **dict.fromkeys(["configure_plotting", "plot_clean_report", "plot_cohort", "plot_funnel", "plot_gains",
-                     "plot_importance", "plot_k_selection", "plot_layers", "plot_migration", "plot_pareto",
-                     "plot_referrals", "plot_reliability", "plot_rfm_classes"], "._plot"),
+                     "plot_group_health", "plot_importance", "plot_k_selection", "plot_layers", "plot_migration",
+                     "plot_pareto", "plot_referrals", "plot_reliability", "plot_rfm_classes"], "._plot"),
     **dict.fromkeys(["Layering", "LayeringStabilityWarning"], "._layers"),
     **dict.fromkeys(["Segmentation", "segment"], "._segment"),
     **dict.fromkeys(["RepurchaseModel", "target_list"], "._propensity"),

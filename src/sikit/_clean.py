@@ -19,7 +19,8 @@ from scipy.sparse.csgraph import connected_components
 from . import _schema as S
 from . import _values as V
 from ._errors import SikitInputError
-from ._load import canonicalize, check_columns, read_contacts, read_costs, read_orders
+from ._load import (canonicalize, check_columns, read_contacts, read_costs, read_group_activity,
+                    read_group_members, read_orders)
 from ._privacy import mask_phone, mask_phones_in_text, pseudonymous_id, write_csv
 
 __all__ = ["clean", "CleanResult"]
@@ -62,6 +63,15 @@ class CleanResult:
     costs : DataFrame or None
         Channel spend per month (``channel``, ``month`` as ``YYYY-MM``,
         ``spend``); rows for one channel and month add up.
+    group_members : DataFrame or None
+        One row per group, customer and stint (``group_name``,
+        ``customer_id``, ``joined_at``, ``left_at`` empty while still in the
+        group, ``matched``): ids mapped to the clean customer ids when
+        contacts were cleaned in the same call.
+    group_activity : DataFrame or None
+        One row per local day, group and customer who spoke (``date``,
+        ``group_name``, ``customer_id``, ``messages``, ``matched``); a day
+        without a row means no message.
     """
 
     contacts: pd.DataFrame | None
@@ -71,13 +81,16 @@ class CleanResult:
     rejected: pd.DataFrame
     report: dict = field(default_factory=dict)
     costs: pd.DataFrame | None = None
+    group_members: pd.DataFrame | None = None
+    group_activity: pd.DataFrame | None = None
 
     def write(self, out) -> dict[str, Path]:
         """Write the clean tables, the identity map, the row account and ``report.json`` to ``out``."""
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
         paths: dict[str, Path] = {}
-        for name, frame in (("contacts", self.contacts), ("orders", self.orders), ("channel_costs", self.costs)):
+        for name, frame in (("contacts", self.contacts), ("orders", self.orders), ("channel_costs", self.costs),
+                            ("group_members", self.group_members), ("group_activity", self.group_activity)):
             if frame is not None:
                 paths[name] = out / f"{name}.parquet"
                 frame.to_parquet(paths[name], index=False)
@@ -120,7 +133,8 @@ def _as_input(data, table: str) -> pd.DataFrame:
             data[S.SOURCE_FILE] = f"<{table} DataFrame>"
             data[S.SOURCE_ROW] = np.arange(1, len(data) + 1)
         return data.reset_index(drop=True)
-    reader = {"contacts": read_contacts, "orders": read_orders, "costs": read_costs}[table]
+    reader = {"contacts": read_contacts, "orders": read_orders, "costs": read_costs,
+              "group_members": read_group_members, "group_activity": read_group_activity}[table]
     return reader(data)
 
 
@@ -556,7 +570,137 @@ def _clean_costs(raw: pd.DataFrame):
     return costs, rejected, stats
 
 
-def clean(contacts=None, orders=None, *, costs=None, id_key: str | None = None) -> CleanResult:
+GROUP_MEMBER_COLUMNS = [S.GROUP_NAME, S.CUSTOMER_ID, S.JOINED_AT, S.LEFT_AT]
+GROUP_ACTIVITY_COLUMNS = [S.ACTIVITY_DATE, S.GROUP_NAME, S.CUSTOMER_ID, S.MESSAGES]
+
+
+def _empty_merged() -> pd.DataFrame:
+    return pd.DataFrame(columns=MERGED_COLUMNS)
+
+
+def _map_ids(ids: pd.Series, keys: pd.DataFrame | None) -> tuple[pd.Series, pd.Series]:
+    """A group table's customer ids through the contact identity: the id of a
+    contact merged into a customer becomes that customer's id. Ids matching no
+    contact are kept as they are (``matched`` False; NA when no contacts were cleaned)."""
+    if keys is None:
+        return ids.astype("str"), pd.Series(pd.NA, index=ids.index, dtype="boolean")
+    k = keys[keys["key_type"] == "customer_id"]
+    k = k[~k["key"].duplicated(keep=False)]
+    cid = ids.map(k.set_index("key")[S.CUSTOMER_ID])
+    return cid.fillna(ids).astype("str"), cid.notna()
+
+
+def _fold(m: pd.DataFrame, key: list[str], table: str, reason: str, col: str, how: str):
+    """Fold rows with the same ``key`` into the first; ``col`` of the kept row is ``how`` over the copies."""
+    dup = m.duplicated(key, keep="first")
+    if not dup.any():
+        return m, _empty_merged()
+    ng = m.groupby(key, sort=False, dropna=False).ngroup().to_numpy()
+    first = pd.Series(m.index[~dup.to_numpy()], index=ng[~dup.to_numpy()])
+    into = m.loc[first.loc[ng[dup.to_numpy()]].to_numpy()]
+    kept = m[~dup].copy()
+    agg = m[col].groupby(ng).agg(how)
+    kept[col] = agg.loc[ng[~dup.to_numpy()]].to_numpy()
+    merged = _merged_rows(table, m[dup], into, m.loc[dup, S.CUSTOMER_ID], reason)
+    return kept, merged
+
+
+def _kept_rows(v: pd.DataFrame, raw: pd.DataFrame, reason: pd.Series) -> pd.DataFrame:
+    kept = v[reason.isna()].copy()
+    kept[S.SOURCE_FILE] = raw.loc[kept.index, S.SOURCE_FILE].astype("str")
+    kept[S.SOURCE_ROW] = raw.loc[kept.index, S.SOURCE_ROW].astype("int64")
+    return kept
+
+
+def _clean_group_members(raw: pd.DataFrame, keys: pd.DataFrame | None):
+    """Group members: one row per group, customer and stint (joined_at).
+
+    An unparseable 退群时间 is set empty (the member counts as still in), and so
+    is one before 入群时间 (the member left and rejoined: the export shows the
+    new join and the old exit). Copies of a (group, customer, joined_at) row are
+    merged, keeping the latest 退群时间 any copy has.
+    """
+    fixes: Counter = Counter()
+    v = pd.DataFrame(index=raw.index)
+    v[S.GROUP_NAME] = V.clean_text(_column(raw, S.GROUP_NAME))
+    v[S.CUSTOMER_ID] = V.id_to_str(_column(raw, S.CUSTOMER_ID))
+    v[S.JOINED_AT], joined_fix = V.parse_time(_column(raw, S.JOINED_AT))
+    v[S.LEFT_AT], left_fix = V.parse_time(_column(raw, S.LEFT_AT))
+    reason, detail = _first_reason(
+        [
+            ("empty_row", _is_blank(v, [joined_fix, left_fix]), "all cells empty"),
+            ("no_group", v[S.GROUP_NAME].isna(), "group name empty"),
+            ("no_customer_id", v[S.CUSTOMER_ID].isna(), "customer id empty"),
+            ("bad_joined_at", v[S.JOINED_AT].isna(),
+             lambda m: "joined_at: " + _column(raw, S.JOINED_AT)[m].astype("str").fillna("empty")),
+        ],
+        raw.index,
+    )
+    rejected = _rejections(raw, "group_members", reason, detail)
+    fixes["left_at_unparseable"] += int((left_fix.notna() & reason.isna()).sum())
+    m = _kept_rows(v, raw, reason)
+    before = m[S.LEFT_AT] < m[S.JOINED_AT]
+    fixes["left_before_joined"] += int(before.sum())
+    m[S.LEFT_AT] = m[S.LEFT_AT].mask(before)
+    m[S.CUSTOMER_ID], m[MATCHED] = _map_ids(m[S.CUSTOMER_ID], keys)
+    m, merged = _fold(m, [S.GROUP_NAME, S.CUSTOMER_ID, S.JOINED_AT], "group_members", "duplicate_membership",
+                      S.LEFT_AT, "max")
+    members = m[GROUP_MEMBER_COLUMNS + [MATCHED] + PROVENANCE].reset_index(drop=True)
+    stats = {
+        **_account(raw, members, merged, rejected, fixes),
+        "groups": int(members[S.GROUP_NAME].nunique()),
+        "still_in_group": int(members[S.LEFT_AT].isna().sum()),
+        "unmatched": int((~members[MATCHED]).sum()) if keys is not None else None,
+    }
+    return members, merged, rejected, stats
+
+
+def _clean_group_activity(raw: pd.DataFrame, keys: pd.DataFrame | None):
+    """Daily messages per group and member; ``date`` is the local day (naive).
+
+    The export has one row per day, group and member, so a second row with the
+    same id is a repeat (overlapping downloads): merged, keeping the largest
+    count. Rows of two contact ids of one customer (same day and group) add up.
+    """
+    v = pd.DataFrame(index=raw.index)
+    day, day_fix = V.parse_time(_column(raw, S.ACTIVITY_DATE))
+    v[S.ACTIVITY_DATE] = day.dt.tz_localize(None).dt.normalize()
+    v[S.GROUP_NAME] = V.clean_text(_column(raw, S.GROUP_NAME))
+    v[S.CUSTOMER_ID] = V.id_to_str(_column(raw, S.CUSTOMER_ID))
+    msgs, msg_fix = V.parse_amount(_column(raw, S.MESSAGES))
+    v[S.MESSAGES] = msgs
+    bad = msgs.isna() | (msgs < 0) | (msgs != np.floor(msgs))
+    reason, detail = _first_reason(
+        [
+            ("empty_row", _is_blank(v, [day_fix, msg_fix]), "all cells empty"),
+            ("no_group", v[S.GROUP_NAME].isna(), "group name empty"),
+            ("no_customer_id", v[S.CUSTOMER_ID].isna(), "customer id empty"),
+            ("bad_date", v[S.ACTIVITY_DATE].isna(),
+             lambda m: "date: " + _column(raw, S.ACTIVITY_DATE)[m].astype("str").fillna("empty")),
+            ("bad_messages", bad, lambda m: "messages: " + _column(raw, S.MESSAGES)[m].astype("str").fillna("empty")),
+        ],
+        raw.index,
+    )
+    rejected = _rejections(raw, "group_activity", reason, detail)
+    a = _kept_rows(v, raw, reason)
+    a[S.MESSAGES] = a[S.MESSAGES].astype("int64")
+    a, merged_dup = _fold(a, [S.ACTIVITY_DATE, S.GROUP_NAME, S.CUSTOMER_ID], "group_activity",
+                          "duplicate_activity", S.MESSAGES, "max")
+    a[S.CUSTOMER_ID], a[MATCHED] = _map_ids(a[S.CUSTOMER_ID], keys)
+    a, merged_same = _fold(a, [S.ACTIVITY_DATE, S.GROUP_NAME, S.CUSTOMER_ID], "group_activity",
+                           "same_customer_activity", S.MESSAGES, "sum")
+    merged = pd.concat([merged_dup, merged_same], ignore_index=True) if len(merged_same) else merged_dup
+    activity = a[GROUP_ACTIVITY_COLUMNS + [MATCHED] + PROVENANCE].reset_index(drop=True)
+    stats = {
+        **_account(raw, activity, merged, rejected, Counter()),
+        "total_messages": int(activity[S.MESSAGES].sum()),
+        "unmatched": int((~activity[MATCHED]).sum()) if keys is not None else None,
+    }
+    return activity, merged, rejected, stats
+
+
+def clean(contacts=None, orders=None, *, costs=None, group_members=None, group_activity=None,
+          id_key: str | None = None) -> CleanResult:
     """Clean a contact export, an order export or both, with every row accounted for.
 
     Parameters
@@ -564,6 +708,12 @@ def clean(contacts=None, orders=None, *, costs=None, id_key: str | None = None) 
     contacts, orders : path, list of paths or DataFrame, optional
         Files are read with :func:`read_contacts` / :func:`read_orders`;
         DataFrames may carry raw export headers or canonical names.
+    costs : path, list of paths or DataFrame, optional
+        Channel cost sheet(s), read with :func:`read_costs`.
+    group_members, group_activity : path, list of paths or DataFrame, optional
+        WeCom customer group member lists and daily activity exports, read
+        with :func:`read_group_members` / :func:`read_group_activity`; their
+        customer ids are mapped through the contacts cleaned in the same call.
     id_key : str, optional
         Secret for the pseudonymous ids made from a phone or unionid; defaults
         to the ``SIKIT_ID_KEY`` environment variable.
@@ -587,7 +737,7 @@ def clean(contacts=None, orders=None, *, costs=None, id_key: str | None = None) 
     >>> {t: (r["rows_in"], r["kept"], r["merged"], r["rejected"]) for t, r in result.report["tables"].items()}
     {'contacts': (2, 1, 1, 0), 'orders': (2, 1, 1, 0)}
     """
-    if contacts is None and orders is None and costs is None:
+    if all(x is None for x in (contacts, orders, costs, group_members, group_activity)):
         raise SikitInputError("nothing to clean: give a contacts file, an orders file or both")
     tables: dict[str, dict] = {}
     merged_parts, rejected_parts = [], []
@@ -616,6 +766,19 @@ def clean(contacts=None, orders=None, *, costs=None, id_key: str | None = None) 
         stats["source_files"] = sorted(raw[S.SOURCE_FILE].astype("str").unique().tolist())
         tables["costs"] = stats
         rejected_parts.append(rejected_k)
+    clean_groups = {}
+    for table, data, fn in (("group_members", group_members, _clean_group_members),
+                            ("group_activity", group_activity, _clean_group_activity)):
+        if data is None:
+            continue
+        raw = _as_input(data, table)
+        clean_groups[table], merged_g, rejected_g, stats = fn(raw, keys)
+        stats["ignored_columns"] = raw.attrs.get("ignored_columns", [])
+        stats["source_files"] = sorted(raw[S.SOURCE_FILE].astype("str").unique().tolist())
+        tables[table] = stats
+        if len(merged_g):
+            merged_parts.append(merged_g)
+        rejected_parts.append(rejected_g)
     identity_map = (
         keys.assign(key=keys["key"].where(keys["key_type"] != "phone", mask_phone(keys["key"])))
         if keys is not None
@@ -634,4 +797,5 @@ def clean(contacts=None, orders=None, *, costs=None, id_key: str | None = None) 
         "tables": tables,
         "balanced": all(t["rows_in"] == t["kept"] + t["merged"] + t["rejected"] for t in tables.values()),
     }
-    return CleanResult(clean_contacts, clean_orders, identity_map, merged, rejected, report, clean_costs)
+    return CleanResult(clean_contacts, clean_orders, identity_map, merged, rejected, report, clean_costs,
+                       clean_groups.get("group_members"), clean_groups.get("group_activity"))

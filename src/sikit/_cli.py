@@ -30,9 +30,13 @@ def _cmd_clean(args: argparse.Namespace) -> int:
     from ._clean import clean
 
     costs = getattr(args, "costs", None)
-    if not args.contacts and not args.orders and not costs:
-        raise SikitInputError("nothing to clean: give --contacts FILE, --orders FILE and/or --costs FILE")
-    result = clean(contacts=args.contacts or None, orders=args.orders or None, costs=costs or None)
+    members = getattr(args, "group_members", None)
+    activity = getattr(args, "group_activity", None)
+    if not any((args.contacts, args.orders, costs, members, activity)):
+        raise SikitInputError("nothing to clean: give --contacts FILE, --orders FILE, --costs FILE, "
+                              "--group-members FILE and/or --group-activity FILE")
+    result = clean(contacts=args.contacts or None, orders=args.orders or None, costs=costs or None,
+                   group_members=members or None, group_activity=activity or None)
     paths = result.write(args.out)
     print(result.summary(lang=args.lang))
     print()
@@ -93,16 +97,16 @@ def _cmd_score(args: argparse.Namespace) -> int:
 
 
 def _cmd_metrics(args: argparse.Namespace) -> int:
-    from ._load import read_clean, read_clean_costs
-    from ._metrics import cohort_retention, loop_report
+    from ._load import read_clean, read_clean_costs, read_clean_groups
+    from ._metrics import cohort_retention, group_lifecycle, loop_report
     from ._privacy import write_csv
 
     orders, contacts = read_clean(args.data)
-    costs = read_clean_costs(args.data)
+    tables = {"costs": read_clean_costs(args.data)}
+    tables["members"], tables["activity"] = read_clean_groups(args.data)
     as_of = args.as_of or args.end
-    report = loop_report(orders, contacts, start=args.start, end=args.end, as_of=as_of, costs=costs)
-    by_channel = loop_report(orders, contacts, start=args.start, end=args.end, as_of=as_of, by="channel",
-                             costs=costs)
+    report = loop_report(orders, contacts, start=args.start, end=args.end, as_of=as_of, **tables)
+    by_channel = loop_report(orders, contacts, start=args.start, end=args.end, as_of=as_of, by="channel", **tables)
     cohorts = cohort_retention(orders, as_of=as_of, max_periods=12)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -114,6 +118,9 @@ def _cmd_metrics(args: argparse.Namespace) -> int:
         write_csv(rounded(by_channel), out / "metrics_by_channel.csv"),
         write_csv(cohorts.round(4).reset_index().astype({"cohort": "str"}), out / "cohort_retention.csv"),
     ]
+    if tables["members"] is not None:
+        life = group_lifecycle(tables["members"], tables["activity"], as_of=as_of)
+        paths.append(write_csv(rounded(life.reset_index()), out / "group_lifecycle.csv"))
     zh = args.lang == "zh"
     print((f"私域运营指标:{args.start} 至 {args.end}(数据截至 {as_of})" if zh else
            f"loop metrics: {args.start} to {args.end} (data as of {as_of})"))
@@ -131,7 +138,8 @@ def _cmd_metrics(args: argparse.Namespace) -> int:
 def _cmd_run(args: argparse.Namespace) -> int:
     """clean, segment and score in one go, each step's files in ``--out``."""
     ns = argparse.Namespace
-    code = _cmd_clean(ns(contacts=args.contacts, orders=args.orders, costs=args.costs, out=args.out,
+    code = _cmd_clean(ns(contacts=args.contacts, orders=args.orders, costs=args.costs,
+                         group_members=args.group_members, group_activity=args.group_activity, out=args.out,
                          lang=args.lang))
     print()
     _cmd_segment(ns(data=args.out, as_of=args.as_of, out=args.out, n_layers=args.n_layers, lang=args.lang))
@@ -165,6 +173,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--contacts", action="append", help="contact export (CSV/TSV/XLSX/Parquet); repeatable")
     p.add_argument("--orders", action="append", help="order export (CSV/TSV/XLSX/Parquet); repeatable")
     p.add_argument("--costs", action="append", help="channel cost sheet (渠道, 月份, 投放费用); repeatable")
+    p.add_argument("--group-members", action="append",
+                   help="customer group member list (群名称, 外部联系人ID, 入群时间, 退群时间); repeatable")
+    p.add_argument("--group-activity", action="append",
+                   help="customer group daily activity (日期, 群名称, 外部联系人ID, 发言数); repeatable")
     p.add_argument("--out", required=True, help="folder for the clean tables and the report")
     p.add_argument("--lang", choices=["zh", "en"], default="zh", help="language of the printed report")
     p.set_defaults(func=_cmd_clean)
@@ -191,7 +203,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--end", required=True, help="last day of the period, e.g. 2026-06-30")
     p.add_argument("--as-of", help="how far the data may be seen, for metrics that look past the period "
                                    "(回购率, conversion within N days); default: --end")
-    p.add_argument("--out", required=True, help="folder for metrics.csv, metrics_by_channel.csv, cohort_retention.csv")
+    p.add_argument("--out", required=True,
+                   help="folder for metrics.csv, metrics_by_channel.csv, cohort_retention.csv (and group_lifecycle.csv)")
     p.add_argument("--lang", choices=["zh", "en"], default="zh", help="language of the printed summary")
     p.set_defaults(func=_cmd_metrics)
 
@@ -199,6 +212,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--contacts", action="append", required=True, help="contact export; repeatable")
     p.add_argument("--orders", action="append", required=True, help="order export; repeatable")
     p.add_argument("--costs", action="append", help="channel cost sheet; repeatable (optional)")
+    p.add_argument("--group-members", action="append", help="customer group member list; repeatable (optional)")
+    p.add_argument("--group-activity", action="append", help="customer group daily activity; repeatable (optional)")
     p.add_argument("--as-of", required=True, help="the day to describe and score, e.g. 2026-10-31")
     p.add_argument("--out", required=True, help="folder for every output file")
     p.add_argument("--n-layers", type=_n_layers, default="auto", help="'auto' or a number of buyer layers")

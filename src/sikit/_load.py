@@ -21,7 +21,11 @@ import pandas as pd
 from . import _schema as S
 from ._errors import SikitInputError
 
-__all__ = ["read_contacts", "read_orders", "canonicalize"]
+__all__ = ["read_contacts", "read_orders", "read_costs", "read_group_members", "read_group_activity", "canonicalize"]
+
+# Required columns of the tables that have a fixed list (contacts and orders have their own rules).
+_REQUIRED = {"costs": S.COST_REQUIRED, "group_members": S.GROUP_MEMBER_REQUIRED,
+             "group_activity": S.GROUP_ACTIVITY_REQUIRED}
 
 # How far down a sheet the header row may sit below title lines.
 _HEADER_SEARCH_ROWS = 30
@@ -106,14 +110,14 @@ def check_columns(df: pd.DataFrame, table: str, where: str = "") -> None:
                 f"recognised columns: {found}"
             )
         return
-    required = S.COST_REQUIRED if table == "costs" else S.ORDER_REQUIRED
+    required = _REQUIRED.get(table, S.ORDER_REQUIRED)
     for column in required:
         if column not in df.columns:
             raise SikitInputError(
                 f"{prefix}missing required column '{column}' for {table} "
                 f"(accepted headers: {_accepted(S.TABLE_ALIASES[table], column)}); recognised columns: {found}"
             )
-    if table == "costs":
+    if table in _REQUIRED:
         return
     if not any(c in df.columns for c in S.CUSTOMER_KEYS):
         names = "; ".join(f"{c} ({_accepted(S.ORDER_ALIASES, c)})" for c in S.CUSTOMER_KEYS)
@@ -151,7 +155,7 @@ def _find_header(rows: list[list[object]], lookup, where: str, table: str) -> in
     scores = [_header_score(r, lookup) for r in rows[:_HEADER_SEARCH_ROWS]]
     if not scores or max(scores) == 0:
         aliases = S.TABLE_ALIASES[table]
-        wanted = {"contacts": S.CONTACT_ID_COLUMNS, "orders": S.ORDER_REQUIRED, "costs": S.COST_REQUIRED}[table]
+        wanted = {"contacts": S.CONTACT_ID_COLUMNS, "orders": S.ORDER_REQUIRED, **_REQUIRED}[table]
         names = "; ".join(f"{c} ({_accepted(aliases, c)})" for c in wanted)
         raise SikitInputError(
             f"{where}: no header row found in the first {_HEADER_SEARCH_ROWS} rows, expected columns such as {names}"
@@ -362,6 +366,36 @@ def read_costs(path) -> pd.DataFrame:
     return _read_many(paths=path, table="costs")
 
 
+def read_group_members(path) -> pd.DataFrame:
+    """Read a WeCom customer group member list: one row per group and member
+    (群名称, 外部联系人ID, 入群时间, 退群时间; 退群时间 empty while still in the group).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> f = pathlib.Path(tempfile.mkdtemp()) / "members.csv"
+    >>> _ = f.write_text("群名称,外部联系人ID,入群时间,退群时间\\n线上福利1群,wmA,2026-01-05 10:00,\\n", encoding="utf-8-sig")
+    >>> read_group_members(f).columns.tolist()
+    ['group_name', 'customer_id', 'joined_at', 'left_at', 'source_file', 'source_row']
+    """
+    return _read_many(paths=path, table="group_members")
+
+
+def read_group_activity(path) -> pd.DataFrame:
+    """Read a WeCom group activity export: one row per day, group and member who
+    spoke (日期, 群名称, 外部联系人ID, 发言数); a day without a row means no message.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> f = pathlib.Path(tempfile.mkdtemp()) / "activity.csv"
+    >>> _ = f.write_text("日期,群名称,外部联系人ID,发言数\\n2026-01-05,线上福利1群,wmA,3\\n", encoding="utf-8-sig")
+    >>> read_group_activity(f).columns.tolist()
+    ['group_name', 'customer_id', 'date', 'messages', 'source_file', 'source_row']
+    """
+    return _read_many(paths=path, table="group_activity")
+
+
 def read_clean(folder) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     """The clean ``orders.parquet`` (and ``contacts.parquet`` if present) that ``sikit clean`` wrote."""
     folder = Path(folder)
@@ -381,3 +415,9 @@ def read_clean_costs(folder) -> pd.DataFrame | None:
     return pd.read_parquet(path) if path.is_file() else None
 
 
+def read_clean_groups(folder) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
+    """The clean ``group_members.parquet`` and ``group_activity.parquet`` that
+    ``sikit clean --group-members/--group-activity`` wrote, each or None."""
+    folder = Path(folder)
+    paths = (folder / "group_members.parquet", folder / "group_activity.parquet")
+    return tuple(pd.read_parquet(p) if p.is_file() else None for p in paths)

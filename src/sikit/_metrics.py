@@ -16,7 +16,19 @@ purchase, first order value); and the fission family (裂变: invitations per
 referrer, K-factor, plus :func:`referral_tree`, :func:`top_referrers` and
 :func:`referred_vs_other`); and the cost family (成本: cost per new contact
 加粉成本, CAC 获客成本 -- for the channel 朋友圈/老带新 the referral CAC --
-and observed LTV/CAC), which takes the channel cost table as ``costs=``.
+and observed LTV/CAC), which takes the channel cost table as ``costs=``;
+and the 社群 (WeChat group) family: members, joins, exits, exit rate,
+silent member share, messages per member-day, plus :func:`group_lifecycle`
+(成长/稳定/衰退), which take the group tables as ``members=`` and
+``activity=``.
+
+Group metrics count memberships, (group, customer) pairs, at local-day
+resolution: a member is in a group at the end of day d when they joined on
+or before d and had not left by the end of d. Rows of the member table that
+join after ``end`` are not seen, and a departure after ``end`` is not known
+yet. A customer who left and rejoined has two rows (spells): each join and
+exit counts, and overlapping rows of one customer in one group are merged
+into one spell.
 
 Cost metrics divide spend booked per channel and calendar month, so their
 period must be whole months (a part month is refused, naming it). Spend and
@@ -51,7 +63,7 @@ from ._errors import SikitInputError, require_columns
 from ._features import _local_day, as_of_day, paid_orders
 
 __all__ = ["Metric", "REGISTRY", "describe", "compute", "cohort_retention", "DIMENSIONS",
-           "referral_tree", "top_referrers", "referred_vs_other"]
+           "referral_tree", "top_referrers", "referred_vs_other", "group_lifecycle", "LIFECYCLE_RULE"]
 
 _DAY = "order_day"
 #: When a customer was deleted (their last contact removed). Not in ``_schema``:
@@ -65,6 +77,7 @@ DIMENSIONS: dict[str, str] = {
     S.STAFF: "contacts",     # the staff account that added the contact
     S.STORE: "orders",       # the store of each order
     "month": "period",       # calendar months of the period
+    "group": "groups",       # the WeChat group (社群) of the member and activity tables
 }
 
 
@@ -91,6 +104,8 @@ class Metric:
     #: their customer's contact; "contacts": the period selects contacts by the day
     #: they were added and by=channel/staff splits the contacts themselves.
     base: str = "orders"
+    #: "groups": the group member (members=) and activity (activity=) tables; by="group" splits
+    #: both by group_name.
     #: the dimensions by= accepts for this metric
     by: tuple = _ALL_DIMS
     needs_orders: bool = True
@@ -446,6 +461,290 @@ def _ltv_cac(orders, contacts, *, start, end, costs, as_of):
     return {**_ratio(float(paid.loc[since_added, S.NET_AMOUNT].sum()), spend), UNCOSTED: uncosted}
 
 
+# --- 社群 groups: members and activity ------------------------------------------------------
+
+#: Column of messages_per_member_day: messages in the period sent on a day when, by the member
+#: table, the sender was not in that group (left out of both sides; e.g. a member table that
+#: lists current members only).
+UNMATCHED = "unmatched_messages"
+
+#: The rule of :func:`group_lifecycle`, checked in this order over the last ``window_days``:
+#: ``declining`` (衰退) when members fell by ``decline_members`` or more, or messages fell by
+#: ``message_drop`` or more against the window before; ``growing`` (成长) when members grew by
+#: ``grow_members`` or more (or the group had nobody a window ago) and messages did not fall
+#: that much; ``stable`` (稳定) otherwise. A change that cannot be computed (nobody a window
+#: ago, no messages in the window before) never triggers a rule.
+LIFECYCLE_RULE: dict[str, float] = {"grow_members": 0.05, "decline_members": 0.05, "message_drop": 0.30}
+STAGES: dict[str, tuple[str, str]] = {"growing": ("成长", "growing"), "stable": ("稳定", "stable"),
+                                      "declining": ("衰退", "declining")}
+
+_G, _C = S.GROUP_NAME, S.CUSTOMER_ID
+
+
+def _need_table(table, what: str, param: str, name: str, label: str, columns: str, required) -> pd.DataFrame:
+    """The group table a metric needs, checked: a clear error when it is missing or malformed."""
+    if table is None:
+        raise SikitInputError(f"{what} needs the {label} table ({name}: {columns}): pass {param}=, "
+                              f"the clean {label} table")
+    if not isinstance(table, pd.DataFrame):
+        raise SikitInputError(f"{param} must be a DataFrame (the clean {label} table), got {type(table).__name__}")
+    require_columns(table, list(required), name.replace("_", " "))
+    return table
+
+
+def _need_members(members, what: str) -> pd.DataFrame:
+    return _need_table(members, what, "members", "group_members", "group member",
+                       "group_name, customer_id, joined_at, left_at; left_at empty while still in the group",
+                       S.GROUP_MEMBER_REQUIRED)
+
+
+def _need_activity(activity, what: str) -> pd.DataFrame:
+    return _need_table(activity, what, "activity", "group_activity", "group activity",
+                       "group_name, customer_id, date, messages; one row per member and day with messages",
+                       S.GROUP_ACTIVITY_REQUIRED)
+
+
+def _wall(times: pd.Series, what: str) -> pd.Series:
+    """Times as naive local (Asia/Shanghai) wall times in ns; naive input is taken as local already."""
+    if not pd.api.types.is_datetime64_any_dtype(times.dtype):
+        if times.isna().all():
+            return pd.Series(pd.NaT, index=times.index, dtype="datetime64[ns]")
+        raise SikitInputError(f"{what} must be date-times (the clean table), got {times.dtype}")
+    if isinstance(times.dtype, pd.DatetimeTZDtype):
+        times = times.dt.tz_convert(S.TIMEZONE).dt.tz_localize(None)
+    return times.astype("datetime64[ns]")
+
+
+def _spells(members: pd.DataFrame, end: pd.Timestamp) -> pd.DataFrame:
+    """Membership spells as known at the end of ``end``: ``group``, ``customer``, ``jday``, ``lday``.
+
+    A row joined after ``end`` is unknown yet; a departure after ``end`` is
+    not known yet either (the spell is open, ``lday`` NaT). Rows without a
+    group, customer or join time cannot be placed and are dropped. Spells of
+    the same customer in the same group that overlap in time (duplicate or
+    overlapping rows) are merged, so at any moment a customer is in a group
+    at most once; a customer who left and rejoined keeps two spells.
+    ``jday``/``lday`` are local days.
+    """
+    joined = _wall(members[S.JOINED_AT], "group members: joined_at")
+    left = (_wall(members[S.LEFT_AT], "group members: left_at") if S.LEFT_AT in members.columns
+            else pd.Series(pd.NaT, index=members.index, dtype="datetime64[ns]"))
+    group, cid = _ids(members[_G]), _ids(members[_C])
+    keep = (group.notna() & cid.notna() & joined.notna() & (joined.dt.normalize() <= end)).to_numpy(dtype=bool)
+    left = left.where(left.dt.normalize() <= end)            # leaving after end: not known yet
+    bad = keep & (left < joined).to_numpy(dtype=bool)
+    if bad.any():
+        raise SikitInputError(f"group members: left_at before joined_at in {int(bad.sum())} row(s), "
+                              f"e.g. {members[_G][bad].iloc[0]!r}")
+    never = pd.Timestamp.max.as_unit("ns")
+    s = pd.DataFrame({"group": group[keep].to_numpy(dtype=object), "customer": cid[keep].to_numpy(dtype=object),
+                      "j": joined[keep].to_numpy(), "l": left[keep].fillna(never).to_numpy()})
+    s = s.sort_values(["group", "customer", "j"], kind="stable").reset_index(drop=True)
+    # a spell starts anew when it joins after every earlier spell of the same member has ended
+    prev = s.groupby(["group", "customer"])["l"].cummax().groupby([s["group"], s["customer"]]).shift()
+    spell = (prev.isna() | (s["j"] > prev)).cumsum()
+    s = s.groupby(spell).agg(group=("group", "first"), customer=("customer", "first"), j=("j", "min"), l=("l", "max"))
+    lday = s["l"].where(s["l"] != never).dt.normalize()
+    return pd.DataFrame({"group": s["group"].to_numpy(dtype=object), "customer": s["customer"].to_numpy(dtype=object),
+                         "jday": s["j"].dt.normalize().to_numpy(), "lday": lday.to_numpy()})
+
+
+def _in_group(sp: pd.DataFrame, day: pd.Timestamp) -> np.ndarray:
+    """Spells in the group at the end of ``day`` (joined by then and not left by then)."""
+    return ((sp["jday"] <= day) & (sp["lday"].isna() | (sp["lday"] > day))).to_numpy(dtype=bool)
+
+
+def _activity_between(activity: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
+    """Activity rows of local days in ``[start, end]`` with messages > 0: ``group``, ``customer``, ``day``, ``messages``."""
+    day = activity[S.ACTIVITY_DATE]
+    if not pd.api.types.is_datetime64_any_dtype(day.dtype):
+        raise SikitInputError(f"group activity: date must be dates (the clean table), got {day.dtype}")
+    day = _local_day(day)
+    messages = pd.to_numeric(activity[S.MESSAGES], errors="coerce")
+    bad = activity[S.MESSAGES].notna().to_numpy() & messages.isna().to_numpy()
+    if bad.any():
+        raise SikitInputError(f"group activity: messages must be a count, got {activity[S.MESSAGES][bad].iloc[0]!r}")
+    group, cid = _ids(activity[_G]), _ids(activity[_C])
+    keep = (group.notna() & cid.notna() & (day >= start) & (day <= end) & (messages > 0)).to_numpy(dtype=bool)
+    return pd.DataFrame({"group": group[keep].to_numpy(dtype=object), "customer": cid[keep].to_numpy(dtype=object),
+                         "day": day[keep].to_numpy(), "messages": messages[keep].to_numpy(dtype="float64")})
+
+
+def _group_members(orders, contacts, *, start, end, members):
+    sp = _spells(_need_members(members, "group_members"), end)
+    return {"value": int(_in_group(sp, end).sum())}
+
+
+def _joins(sp, start, end) -> int:
+    return int(((sp["jday"] >= start) & (sp["jday"] <= end)).sum())
+
+
+def _exits(sp, start, end) -> int:
+    return int(((sp["lday"] >= start) & (sp["lday"] <= end)).sum())
+
+
+def _group_joins(orders, contacts, *, start, end, members):
+    return {"value": _joins(_spells(_need_members(members, "group_joins"), end), start, end)}
+
+
+def _group_exits(orders, contacts, *, start, end, members):
+    return {"value": _exits(_spells(_need_members(members, "group_exits"), end), start, end)}
+
+
+def _group_exit_rate(orders, contacts, *, start, end, members):
+    sp = _spells(_need_members(members, "group_exit_rate"), end)
+    at_start = int(_in_group(sp, start - pd.Timedelta(days=1)).sum())
+    return _ratio(_exits(sp, start, end), at_start + _joins(sp, start, end))
+
+
+def _silent_member_share(orders, contacts, *, start, end, members, activity, silent_days):
+    if not isinstance(silent_days, (int, np.integer)) or isinstance(silent_days, bool) or silent_days < 1:
+        raise SikitInputError(f"silent_days must be a whole number of days >= 1, got {silent_days!r}")
+    sp = _spells(_need_members(members, "silent_member_share"), end)
+    act = _activity_between(_need_activity(activity, "silent_member_share"),
+                            end - pd.Timedelta(days=int(silent_days) - 1), end)
+    now = sp[_in_group(sp, end)]
+    spoke = pd.MultiIndex.from_frame(act[["group", "customer"]])
+    silent = ~pd.MultiIndex.from_frame(now[["group", "customer"]]).isin(spoke)
+    return _ratio(int(silent.sum()), int(len(now)))
+
+
+def _member_days(sp: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> int:
+    """Days in ``[start, end]`` each member was in the group at some time of the day, summed.
+
+    The join day and the leave day both count. Spells of one member do not
+    overlap, but one may end on the day the next begins (rejoined the same
+    day): that day counts once.
+    """
+    lo = sp["jday"].clip(lower=start)
+    hi = sp["lday"].fillna(end).clip(upper=end)
+    days = ((hi - lo) / pd.Timedelta(days=1) + 1).clip(lower=0)
+    same = (sp["group"] == sp["group"].shift()) & (sp["customer"] == sp["customer"].shift())
+    shared = same & (sp["lday"].shift() == sp["jday"]) & (sp["jday"] >= start) & (sp["jday"] <= end)
+    return int(days.sum() - shared.sum())
+
+
+def _messages_per_member_day(orders, contacts, *, start, end, members, activity):
+    sp = _spells(_need_members(members, "messages_per_member_day"), end)
+    act = _activity_between(_need_activity(activity, "messages_per_member_day"), start, end)
+    act = act.reset_index(drop=True).rename_axis("row").reset_index()
+    both = act.merge(sp, on=["group", "customer"])
+    inside = both[(both["jday"] <= both["day"]) & (both["lday"].isna() | (both["day"] <= both["lday"]))]
+    matched = act["row"].isin(inside["row"]).to_numpy()
+    return {**_ratio(float(act.loc[matched, "messages"].sum()), _member_days(sp, start, end)),
+            UNMATCHED: float(act.loc[~matched, "messages"].sum())}
+
+
+def group_lifecycle(members: pd.DataFrame, activity: pd.DataFrame, *, as_of, window_days: int = 30) -> pd.DataFrame:
+    """The lifecycle stage of every group (社群生命周期: 成长, 稳定, 衰退) at ``as_of``.
+
+    Compares the last ``window_days`` days (up to the end of ``as_of``) with
+    the state a window earlier. Nothing after ``as_of`` is seen.
+
+    - members: in the group at the end of ``as_of`` (``members_now``) and at
+      the end of the day ``window_days`` before (``members_then``);
+      ``member_growth`` = now / then − 1 (NaN when nobody was in it then).
+    - messages: sent in the group in the last window (``messages_last``: the
+      ``window_days`` days ending on ``as_of``) and in the window before
+      (``messages_prev``); ``message_change`` = last / prev − 1 (NaN when
+      there were none before).
+    - ``stage`` by :data:`LIFECYCLE_RULE`, checked in order: **declining**
+      (衰退) when members fell by 5% or more or messages fell by 30% or more;
+      **growing** (成长) when members grew by 5% or more, or the group had
+      nobody a window ago (a new group), and messages did not fall by 30%;
+      **stable** (稳定) otherwise. A NaN change triggers no rule.
+
+    Messages count every activity row of the group (also of customers the
+    member table misses). A group is listed when it had a member now or a
+    window ago, or a message in either window.
+
+    Returns
+    -------
+    DataFrame indexed by ``group_name``, sorted by ``members_now``
+    (descending, then name): ``members_now``, ``members_then``,
+    ``member_growth``, ``joins`` and ``exits`` (in the last window),
+    ``messages_last``, ``messages_prev``, ``message_change``, ``stage``
+    (growing/stable/declining), ``stage_zh``, ``stage_en``. ``attrs`` holds
+    ``as_of``, ``window_days`` and ``rule``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> members = pd.DataFrame({"group_name": ["A"] * 3, "customer_id": ["x", "y", "z"],
+    ...     "joined_at": pd.to_datetime(["2026-01-01", "2026-01-01", "2026-03-10"]).tz_localize("Asia/Shanghai"),
+    ...     "left_at": pd.NaT})
+    >>> activity = pd.DataFrame({"group_name": ["A", "A"], "customer_id": ["x", "z"],
+    ...     "date": pd.to_datetime(["2026-02-20", "2026-03-20"]), "messages": [10, 12]})
+    >>> group_lifecycle(members, activity, as_of="2026-03-31")[["members_then", "members_now", "message_change", "stage"]]
+                members_then  members_now  message_change    stage
+    group_name
+    A                      2            3             0.2  growing
+    """
+    as_of = _day(as_of, "as_of")
+    if not isinstance(window_days, (int, np.integer)) or isinstance(window_days, bool) or window_days < 1:
+        raise SikitInputError(f"window_days must be a whole number of days >= 1, got {window_days!r}")
+    w = pd.Timedelta(days=int(window_days))
+    sp = _spells(_need_members(members, "group_lifecycle"), as_of)
+    act = _activity_between(_need_activity(activity, "group_lifecycle"), as_of - 2 * w + pd.Timedelta(days=1), as_of)
+    last = act["day"] > as_of - w
+    by = sp["group"]
+    out = pd.DataFrame({
+        "members_now": pd.Series(_in_group(sp, as_of)).groupby(by.to_numpy()).sum(),
+        "members_then": pd.Series(_in_group(sp, as_of - w)).groupby(by.to_numpy()).sum(),
+        "joins": ((sp["jday"] > as_of - w) & (sp["jday"] <= as_of)).groupby(by).sum(),
+        "exits": ((sp["lday"] > as_of - w) & (sp["lday"] <= as_of)).groupby(by).sum(),
+    })
+    msgs = pd.DataFrame({"messages_last": act["messages"].where(last, 0.0).groupby(act["group"]).sum(),
+                         "messages_prev": act["messages"].where(~last, 0.0).groupby(act["group"]).sum()})
+    out = out.join(msgs, how="outer")
+    counts = ["members_now", "members_then", "joins", "exits"]
+    out[counts] = out[counts].fillna(0).astype("int64")
+    out[["messages_last", "messages_prev"]] = out[["messages_last", "messages_prev"]].fillna(0.0)
+    out = out[(out["members_now"] > 0) | (out["members_then"] > 0)
+              | (out["messages_last"] > 0) | (out["messages_prev"] > 0)]
+    then, prev = out["members_then"].astype("float64"), out["messages_prev"]
+    out["member_growth"] = (out["members_now"] / then.where(then > 0)) - 1
+    out["message_change"] = (out["messages_last"] / prev.where(prev > 0)) - 1
+    rule, eps = LIFECYCLE_RULE, 1e-9      # eps: exactly 5% (21 of 20) is 5%, whatever the float rounding
+    declining = ((out["member_growth"] <= -rule["decline_members"] + eps)
+                 | (out["message_change"] <= -rule["message_drop"] + eps))
+    new = (out["members_then"] == 0) & (out["members_now"] > 0)
+    growing = ~declining & ((out["member_growth"] >= rule["grow_members"] - eps) | new)
+    out["stage"] = np.where(declining, "declining", np.where(growing, "growing", "stable"))
+    out["stage_zh"] = out["stage"].map(lambda s: STAGES[s][0])
+    out["stage_en"] = out["stage"].map(lambda s: STAGES[s][1])
+    out.index = pd.Index(out.index.astype(object), name=S.GROUP_NAME, dtype="object")
+    out = (out.reset_index().sort_values(["members_now", S.GROUP_NAME], ascending=[False, True])
+           .set_index(S.GROUP_NAME))
+    out = out[["members_now", "members_then", "member_growth", "joins", "exits", "messages_last", "messages_prev",
+               "message_change", "stage", "stage_zh", "stage_en"]]
+    out.attrs.update(as_of=as_of, window_days=int(window_days), rule=dict(rule))
+    return out
+
+
+def _split_groups(metric: Metric, orders, contacts, start, end, params) -> pd.DataFrame:
+    """One row per group that had a member (or, for metrics reading activity, a message) in the period."""
+    members = _need_members(params.get("members"), metric.id)
+    sp = _spells(members, end)
+    names = [sp.loc[(sp["lday"].isna() | (sp["lday"] >= start)).to_numpy(), "group"]]
+    activity = None
+    if "activity" in metric.params:
+        activity = _need_activity(params.get("activity"), metric.id)
+        names.append(_activity_between(activity, start, end)["group"])
+    groups = sorted(set(pd.concat(names, ignore_index=True)))
+    m_labels = _ids(members[_G])
+    a_labels = _ids(activity[_G]) if activity is not None else None
+    rows = []
+    for g in groups:
+        p = {**params, "members": members[(m_labels == g).fillna(False).to_numpy(dtype=bool)]}
+        if activity is not None:
+            p["activity"] = activity[(a_labels == g).fillna(False).to_numpy(dtype=bool)]
+        rows.append(_row(metric, orders, contacts, start, end, p))
+    columns = ["value", "numerator", "denominator", "start", "end"] if metric.ratio else ["value", "start", "end"]
+    columns += [k for k in (rows[0] if rows else {}) if k not in columns]
+    return pd.DataFrame(rows, index=pd.Index(groups, name="group", dtype="object"), columns=columns)
+
+
 _MERGE = {"merge_same_day": True}
 
 REGISTRY: dict[str, Metric] = {m.id: m for m in [
@@ -568,6 +867,46 @@ REGISTRY: dict[str, Metric] = {m.id: m for m in [
            "cost_per_contact.",
            "customer", {"costs": None, "as_of": None}, _ltv_cac, ratio=True, base="contacts",
            by=("channel", "month")),
+    # 社群 groups (need the group tables: members=, activity=)
+    Metric("group_members", "群成员数", "group members",
+           "周期末在群内的成员数:入群时间(本地日)不晚于周期末,且未退群或退群日晚于周期末;成员按(群, 客户)计,"
+           "同一客户在两个群里算两人,各群相加等于合计。",
+           "Members in the groups at the end of the period: joined on or before the last day and not left by "
+           "then (left_at empty or later). A member is a (group, customer) pair: a customer in two groups counts "
+           "in both, so the groups add up to the total.",
+           "customer", {"members": None}, _group_members, base="groups", by=("group", "month"),
+           needs_orders=False),
+    Metric("group_joins", "入群人数", "group joins",
+           "入群日(本地日)落在周期内的入群次数:退群后再次入群的客户再计一次。",
+           "Joins whose local day falls in the period; a customer who left and rejoined counts again.",
+           "customer", {"members": None}, _group_joins, base="groups", by=("group", "month"), needs_orders=False),
+    Metric("group_exits", "退群人数", "group exits",
+           "退群日(本地日)落在周期内的退群次数(退群后再入群再退,再计一次)。",
+           "Exits whose local day falls in the period (each time a customer leaves).",
+           "customer", {"members": None}, _group_exits, base="groups", by=("group", "month"), needs_orders=False),
+    Metric("group_exit_rate", "退群率", "group exit rate",
+           "周期内退群次数除以周期开始时的成员数加周期内入群次数:退群率 = 退群数 / (期初成员数 + 入群数)。",
+           "Exits in the period divided by the members at its start plus the joins in it: "
+           "exit rate = exits / (members at start + joins).",
+           "customer", {"members": None}, _group_exit_rate, ratio=True, base="groups", by=("group", "month"),
+           needs_orders=False),
+    Metric("silent_member_share", "沉默成员占比", "silent member share",
+           "周期末的群成员中,在周期最后 silent_days 天(默认7天,含周期末当天)内没有在该群发言的占比:"
+           "沉默成员占比 = 沉默成员数 / 周期末成员数(刚入群尚未发言的成员也算沉默)。",
+           "Share of the members at the end of the period who sent no message in that group in the last "
+           "silent_days days (default 7, the last day included): silent share = silent members / members at the "
+           "end (members who joined recently and have not spoken count as silent).",
+           "customer", {"members": None, "activity": None, "silent_days": 7}, _silent_member_share, ratio=True,
+           base="groups", by=("group", "month"), needs_orders=False),
+    Metric("messages_per_member_day", "人均日发言", "messages per member-day",
+           "周期内成员在群期间的发言数除以成员在群天数:人均日发言 = Σ发言数 / Σ成员在群天数"
+           "(入群日与退群日都算在群;发言时按成员表不在该群的消息不计入,记在 unmatched_messages)。",
+           "Messages members sent in the period while in the group, divided by member-days: "
+           "messages per member-day = Σ messages / Σ days each member was in the group in the period "
+           "(the join and leave days count; messages sent when, by the member table, the sender was not in the "
+           "group are left out and counted in unmatched_messages).",
+           "customer", {"members": None, "activity": None}, _messages_per_member_day, ratio=True,
+           base="groups", by=("group", "month"), needs_orders=False),
 ]}
 
 
@@ -689,7 +1028,7 @@ def compute(metric_id: str, orders: pd.DataFrame, contacts: pd.DataFrame | None 
         ``by="staff"`` and every contact metric.
     start, end : date-like
         First and last local day of the period, both inclusive.
-    by : {"channel", "staff", "store", "month"}, optional
+    by : {"channel", "staff", "store", "month", "group"}, optional
         ``channel``/``staff``: the customer's contact attribute (every order of
         a customer goes to one group; customers with no contact, or whose
         contact was added after ``end``, form the NA group), so counts and
@@ -704,17 +1043,23 @@ def compute(metric_id: str, orders: pd.DataFrame, contacts: pd.DataFrame | None 
         Not every metric accepts every dimension (``describe()["by"]``).
         Cost metrics by ``channel`` also list channels that spent in the
         period without adding anyone, each with its own spend only.
+        ``group`` (社群 metrics only): each group that had a member in the
+        period (or, for metrics reading activity, a message) computed on its
+        own rows of the member and activity tables; counts add up, ratios
+        recombine as Σnumerator / Σdenominator.
     **params
         Overrides of the metric's defaults (``describe()["params"]``), e.g.
         ``costs=`` (channel, month "YYYY-MM", spend) for cost_per_contact,
-        cac and ltv_cac.
+        cac and ltv_cac; ``members=`` and ``activity=`` (the clean group
+        tables) for the 社群 metrics.
 
     Returns
     -------
     DataFrame, one row per group (indexed by the dimension) or a single row:
     ``value``; for ratio metrics also ``numerator`` and ``denominator`` (so
     groups can be recombined: Σnumerator / Σdenominator); ``start`` and
-    ``end`` of the (sub-)period; cost metrics add ``uncosted_contacts``.
+    ``end`` of the (sub-)period; cost metrics add ``uncosted_contacts``,
+    messages_per_member_day adds ``unmatched_messages``.
     A ratio with a zero denominator is NaN.
 
     Examples
@@ -767,6 +1112,8 @@ def compute(metric_id: str, orders: pd.DataFrame, contacts: pd.DataFrame | None 
         index = pd.PeriodIndex([m for m, _, _ in _months(start, end)], name="month")
         return pd.DataFrame(rows, index=index)
 
+    if metric.base == "groups":
+        return _split_groups(metric, orders, contacts, start, end, params)
     if metric.base == "contacts":
         return _split_contacts(metric, orders, contacts, start, end, by, params)
     labels = _group_labels(orders, contacts, by, end)
@@ -1074,7 +1421,8 @@ def referred_vs_other(orders: pd.DataFrame, contacts: pd.DataFrame, *, as_of, st
 
 
 def loop_report(orders: pd.DataFrame, contacts: pd.DataFrame | None = None, *, start, end, as_of=None,
-                by: str | None = None, costs: pd.DataFrame | None = None) -> pd.DataFrame:
+                by: str | None = None, costs: pd.DataFrame | None = None, members: pd.DataFrame | None = None,
+                activity: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every registered metric for one period, one row each (per group with ``by``).
 
     A metric that cannot be computed on these tables (no deletions in the
@@ -1086,12 +1434,17 @@ def loop_report(orders: pd.DataFrame, contacts: pd.DataFrame | None = None, *, s
     to the metrics that take it (cost_per_contact, cac, ltv_cac); their rows
     carry ``uncosted_contacts``, and an empty value caused by a channel
     without spend rows says so in ``note``.
+
+    ``members`` and ``activity`` (the clean group member and activity
+    tables) are passed the same way to the 社群 metrics that take them;
+    without them those rows say which table is missing.
     """
     rows = []
     for metric in REGISTRY.values():
         params = {"as_of": as_of} if "as_of" in metric.params and as_of is not None else {}
-        if "costs" in metric.params and costs is not None:
-            params["costs"] = costs
+        for name, table in (("costs", costs), ("members", members), ("activity", activity)):
+            if name in metric.params and table is not None:
+                params[name] = table
         head = {"id": metric.id, "name_zh": metric.name_zh, "name_en": metric.name_en}
         try:
             if by is not None and by not in metric.by:

@@ -25,6 +25,7 @@ __all__ = [
     "plot_clean_report",
     "plot_cohort",
     "plot_funnel",
+    "plot_group_health",
     "plot_k_selection",
     "plot_layers",
     "plot_migration",
@@ -578,4 +579,67 @@ def plot_importance(model, lang: str = "zh", top: int = 10):
     ax.set_ylim(len(shown) - 0.5, -0.5)  # the most important on top
     ax.set_xlabel("打乱该特征后 AUC 的下降(越大越重要)" if zh
                   else "drop in AUC when the feature is shuffled (larger = more important)")
+    return fig
+
+
+def plot_group_health(lifecycle: pd.DataFrame, lang: str = "zh", top: int = 15):
+    """社群健康度: each group's member growth against its message change, colored by lifecycle stage.
+
+    Parameters
+    ----------
+    lifecycle : DataFrame
+        :func:`sikit.metrics.group_lifecycle`: one row per group with
+        ``members_now``, ``member_growth``, ``message_change`` and ``stage``.
+    lang : {"zh", "en"}
+    top : int, default 15
+        How many of the largest groups (by members now) to show. Groups
+        whose growth or message change cannot be computed (nobody a window
+        ago, no messages in the window before) cannot be placed and are
+        counted in the title instead.
+
+    The dashed lines are the thresholds of
+    :data:`sikit.metrics.LIFECYCLE_RULE`; group names are brand data and are
+    written next to their points.
+    """
+    from ._metrics import LIFECYCLE_RULE, STAGES
+
+    rule = lifecycle.attrs.get("rule", LIFECYCLE_RULE)
+    window = lifecycle.attrs.get("window_days")
+    data = lifecycle.sort_values("members_now", ascending=False, kind="stable").head(top)
+    placed = data[data["member_growth"].notna() & data["message_change"].notna()]
+    zh, fig, ax = _start(lang, (8.5, 6))
+    days = (f"近 {window} 天" if zh else f"last {window} days") if window else ("近一个周期" if zh else "last window")
+    title = (f"社群健康度:成员增长与发言变化({days},{len(placed)}/{len(lifecycle):,} 个群)" if zh
+             else f"group health: member growth and message change ({days}, {len(placed)} of {len(lifecycle):,} groups)")
+    if len(data) > len(placed):
+        title += (f"\n另有 {len(data) - len(placed)} 个群无法定位(一个周期前无成员或无发言)" if zh
+                  else f"\n{len(data) - len(placed)} more cannot be placed (no members or messages a window ago)")
+    ax.set_title(title)
+    if len(placed) == 0:
+        ax.text(0.5, 0.5, "没有可比较的群" if zh else "no groups to compare", ha="center", va="center",
+                transform=ax.transAxes)
+        ax.set_axis_off()
+        return fig
+    palette = sns.color_palette()
+    colors = {"growing": palette[2], "stable": palette[0], "declining": palette[3]}
+    size = placed["members_now"].to_numpy(dtype=float)
+    area = 40 + 260 * size / max(float(size.max()), 1.0)
+    for stage, color in colors.items():
+        part = (placed["stage"] == stage).to_numpy()
+        if part.any():
+            ax.scatter(placed["member_growth"][part], placed["message_change"][part], s=area[part], color=color,
+                       alpha=0.75, edgecolor="white", label=STAGES[stage][0 if zh else 1])
+    for name, x, y in zip(placed.index, placed["member_growth"], placed["message_change"]):
+        ax.annotate(str(name), (x, y), xytext=(5, 5), textcoords="offset points", fontsize=8)
+    style = {"color": "0.45", "linestyle": "--", "linewidth": 1}
+    ax.axvline(rule["grow_members"], **style)
+    ax.axvline(-rule["decline_members"], **style)
+    ax.axhline(-rule["message_drop"], **style)
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    ax.set_xlabel("成员增长(对比一个周期前)" if zh else "member growth (against a window ago)")
+    ax.set_ylabel("发言数变化(对比上一周期)" if zh else "message change (against the window before)")
+    legend = ax.legend(title="阶段" if zh else "stage", loc="best")
+    for handle in legend.legend_handles:   # one marker size in the legend, whatever the group sizes
+        handle.set_sizes([60])
     return fig

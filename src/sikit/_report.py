@@ -22,6 +22,12 @@ _LABELS = {
         "orders": "订单",
         "costs": "渠道费用",
         "total_spend": "费用合计",
+        "group_members": "群成员",
+        "group_activity": "群活跃",
+        "groups": "群数",
+        "still_in_group": "仍在群内",
+        "total_messages": "发言总数",
+        "unmatched_rows": "未匹配到联系人的行",
         "rejected_by_reason": "拒绝原因",
         "merged_by_reason": "合并原因",
         "field_fixes": "字段修正(行保留)",
@@ -44,6 +50,12 @@ _LABELS = {
         "orders": "orders",
         "costs": "channel costs",
         "total_spend": "total spend",
+        "group_members": "group members",
+        "group_activity": "group activity",
+        "groups": "groups",
+        "still_in_group": "still in the group",
+        "total_messages": "messages in total",
+        "unmatched_rows": "rows matching no contact",
         "rejected_by_reason": "rejected by reason",
         "merged_by_reason": "merged by reason",
         "field_fixes": "field fixes (row kept)",
@@ -103,6 +115,12 @@ def report_text(report: dict, lang: str = "zh") -> str:
             lines.append(f"  {t['by_status']}: " + ", ".join(f"{k} {v}" for k, v in stats["by_status"].items()))
         if name == "costs":
             lines.append(f"  {t['total_spend']}: ¥{stats['total_spend']:,.2f}")
+        if name == "group_members":
+            lines.append(f"  {t['groups']}: {stats['groups']}, {t['still_in_group']}: {stats['still_in_group']}")
+        if name == "group_activity":
+            lines.append(f"  {t['total_messages']}: {stats['total_messages']}")
+        if name.startswith("group_") and stats.get("unmatched") is not None:
+            lines.append(f"  {t['unmatched_rows']}: {stats['unmatched']}")
         for key in ("rejected_by_reason", "merged_by_reason"):
             if stats[key]:
                 lines.append(f"  {t[key]}:")

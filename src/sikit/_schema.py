@@ -168,3 +168,44 @@ REJECT_REASONS.update({
     "bad_month": ("月份无法解析", "month missing or unparseable (expected e.g. 2026-01 or 2026年1月)"),
     "negative_spend": ("费用为负数", "spend is negative"),
 })
+
+# --- WeCom customer groups (社群): members and daily activity ---------------------------
+GROUP_NAME = "group_name"
+JOINED_AT = "joined_at"
+LEFT_AT = "left_at"          # empty while the customer is still in the group
+ACTIVITY_DATE = "date"       # a local day
+MESSAGES = "messages"        # messages the customer sent in the group that day
+GROUP_MEMBER_ALIASES: dict[str, tuple[str, ...]] = {
+    GROUP_NAME: ("群名称", "群聊名称", "群名", "group_name", "group"),
+    CUSTOMER_ID: ("外部联系人ID", "群成员ID", "客户ID", "customer_id", "member_id"),
+    JOINED_AT: ("入群时间", "加入时间", "joined_at", "join_time"),
+    LEFT_AT: ("退群时间", "离开时间", "left_at", "leave_time"),
+}
+GROUP_ACTIVITY_ALIASES: dict[str, tuple[str, ...]] = {
+    GROUP_NAME: GROUP_MEMBER_ALIASES[GROUP_NAME],
+    CUSTOMER_ID: GROUP_MEMBER_ALIASES[CUSTOMER_ID],
+    ACTIVITY_DATE: ("日期", "统计日期", "date"),
+    MESSAGES: ("发言数", "发言次数", "消息数", "messages"),
+}
+GROUP_MEMBER_REQUIRED = (GROUP_NAME, CUSTOMER_ID, JOINED_AT)
+GROUP_ACTIVITY_REQUIRED = (GROUP_NAME, CUSTOMER_ID, ACTIVITY_DATE, MESSAGES)
+TABLE_ALIASES["group_members"] = GROUP_MEMBER_ALIASES
+TABLE_ALIASES["group_activity"] = GROUP_ACTIVITY_ALIASES
+REJECT_REASONS.update({
+    "no_group": ("缺少群名称", "group name missing"),
+    "no_customer_id": ("缺少客户ID(外部联系人ID)", "customer (external contact) id missing"),
+    "bad_joined_at": ("入群时间无法解析", "joined_at missing or unparseable"),
+    "bad_date": ("日期无法解析", "date missing or unparseable"),
+    "bad_messages": ("发言数无法解析或不是非负整数", "messages missing, unparseable, negative or not a whole number"),
+})
+MERGE_REASONS.update({
+    "duplicate_membership": ("同一群同一客户同一入群时间的重复行", "same group, customer and joined_at"),
+    "duplicate_activity": ("同一天同一群同一ID的重复行(取最大发言数)",
+                           "same day, group and id (overlapping exports): the largest count kept"),
+    "same_customer_activity": ("同一客户多个联系人ID的发言,相加", "same day and group, another id of the same customer: added up"),
+})
+RECORD_FIXES.update({
+    "left_at_unparseable": ("退群时间无法解析,置空(视为仍在群)", "left_at unparseable: set empty (member taken as still in)"),
+    "left_before_joined": ("退群时间早于入群时间(重新入群),置空",
+                           "left_at before joined_at (left, then rejoined): set empty"),
+})

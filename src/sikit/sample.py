@@ -42,9 +42,9 @@ import pyarrow.parquet as pq
 from . import _schema as S
 from ._errors import SikitInputError
 
-__all__ = ["CONTACT_COLUMNS", "CONTACT_HEADER", "COST_COLUMNS", "COST_HEADER", "COST_PER_CONTACT", "DIRT_RATES",
-           "ORDER_COLUMNS", "ORDER_HEADER", "SampleData",
-           "generate"]
+__all__ = ["ACTIVITY_DAYS", "CONTACT_COLUMNS", "CONTACT_HEADER", "COST_COLUMNS", "COST_HEADER", "COST_PER_CONTACT",
+           "DIRT_RATES", "GROUP_ACTIVITY_COLUMNS", "GROUP_ACTIVITY_HEADER", "GROUP_MEMBER_COLUMNS",
+           "GROUP_MEMBER_HEADER", "ORDER_COLUMNS", "ORDER_HEADER", "SampleData", "generate"]
 
 #: Injected dirt, by table, as ``code -> rate``. The codes are the ones written
 #: to the ``dirt`` column of the truth files (joined by ``;``), except the two
@@ -293,11 +293,19 @@ class SampleData:
         ``person_id``, ``dirt`` and the true values (see ``docs/sample.md``).
     paths : dict of str to pathlib.Path
         ``contacts``, ``orders``, ``contacts_truth``, ``orders_truth``,
-        ``costs`` -> the files written; empty when ``out`` was None.
+        ``costs``, ``group_members``, ``group_activity`` -> the files
+        written; empty when ``out`` was None.
     costs : pandas.DataFrame
         The channel cost sheet (月份, 渠道, 投放费用): monthly spend per paid
         channel, from each channel's new contacts times its cost per contact
         (:data:`COST_PER_CONTACT`) with month-to-month noise.
+    group_members, group_activity : pandas.DataFrame
+        WeCom customer groups (社群): one row per group and member (群名称,
+        外部联系人ID, 入群时间, 退群时间) and one row per day, group and member
+        who spoke that day (日期, 群名称, 外部联系人ID, 发言数; the last
+        :data:`ACTIVITY_DAYS` days up to ``end``). Export headers and text
+        values with ``format="export"``, canonical typed columns with
+        ``format="parquet"``.
     """
 
     contacts: pd.DataFrame
@@ -306,6 +314,8 @@ class SampleData:
     orders_truth: pd.DataFrame
     paths: dict[str, Path] = field(default_factory=dict)
     costs: pd.DataFrame | None = None
+    group_members: pd.DataFrame | None = None
+    group_activity: pd.DataFrame | None = None
 
 
 def generate(out: str | PathLike | None = None, *, customers: int = 3000, seed: int = 0,
@@ -385,19 +395,25 @@ def generate(out: str | PathLike | None = None, *, customers: int = 3000, seed: 
                 f"or format='parquet'")
         data = _export_frames(sim, cal)
         data.costs = _channel_costs(sim, cal, int(seed))
+        data.group_members, data.group_activity = _export_groups(_groups(sim, cal, int(seed)), sim, cal)
         del sim
         if out is not None:
             data.paths = _write_export(data, Path(out), cal)
         return data
     costs = _channel_costs(sim, cal, int(seed))
+    members, activity = _parquet_groups(_groups(sim, cal, int(seed)), sim, cal)
     tables = _parquet_tables(sim, cal)
     del sim
     paths = _write_parquet(tables, Path(out)) if out is not None else {}
     if out is not None:
         paths["costs"] = Path(out) / "channel_costs.parquet"
         costs.rename(columns=dict(zip(COST_HEADER, COST_COLUMNS))).to_parquet(paths["costs"], index=False)
+        for name, table in (("group_members", members), ("group_activity", activity)):
+            paths[name] = Path(out) / f"{name}.parquet"
+            pq.write_table(table, paths[name], compression="zstd")
     frames = {name: _to_pandas(tables.pop(name)) for name in list(tables)}
-    return SampleData(**frames, paths=paths, costs=costs)
+    return SampleData(**frames, paths=paths, costs=costs, group_members=members.to_pandas(),
+                      group_activity=activity.to_pandas())
 
 
 #: Yuan per new contact by channel: materials and staff time for 门店活码 and
@@ -426,6 +442,138 @@ def _channel_costs(sim, cal, seed: int) -> pd.DataFrame:
     spend = np.round(counts["contacts"] * counts["channel"].map(COST_PER_CONTACT) * noise)
     return pd.DataFrame({COST_HEADER[0]: counts["month"], COST_HEADER[1]: counts["channel"],
                          COST_HEADER[2]: spend.astype("float64")})
+
+
+#: Headers of ``group_members.csv`` and the canonical columns of ``group_members.parquet``.
+GROUP_MEMBER_HEADER = ("群名称", "外部联系人ID", "入群时间", "退群时间")
+GROUP_MEMBER_COLUMNS = (S.GROUP_NAME, S.CUSTOMER_ID, S.JOINED_AT, S.LEFT_AT)
+#: Headers of ``group_activity.csv`` and the canonical columns of ``group_activity.parquet``.
+GROUP_ACTIVITY_HEADER = ("日期", "群名称", "外部联系人ID", "发言数")
+GROUP_ACTIVITY_COLUMNS = (S.ACTIVITY_DATE, S.GROUP_NAME, S.CUSTOMER_ID, S.MESSAGES)
+#: Days of group activity in the sample, ending on ``end``: WeCom keeps group
+#: statistics for 180 days.
+ACTIVITY_DAYS = 180
+# Members get activity in chunks of this many, so memory stays flat at any size.
+_ACTIVITY_CHUNK = 20_000
+
+
+def _groups(sim, cal, seed: int) -> SimpleNamespace:
+    """Group memberships and daily messages, consistent with 所在群聊 and the add times.
+
+    Each person in a group (by the contacts' 所在群聊) is a member through their
+    first contact (``c_kind == 0``). Its own random stream, so adding it changed
+    none of the other files.
+    """
+    rng = np.random.default_rng([seed, 20261124])
+    names = sorted({p for g in sim.gstrings if g for p in g.split(",")},
+                   key=lambda n: (re.sub(r"\d+群$", "", n), int(re.search(r"(\d+)群$", n).group(1))))
+    gid = {n: i for i, n in enumerate(names)}
+    first = np.array([gid[g.split(",")[0]] if g else -1 for g in sim.gstrings] + [-1], dtype=np.int64)
+    second = np.array([gid[g.split(",")[1]] if "," in g else -1 for g in sim.gstrings] + [-1], dtype=np.int64)
+    base = np.flatnonzero((sim.c_kind == 0) & (sim.c_pid >= 0))
+    gs = sim.c_groups[base]
+    row = np.concatenate([base, base])
+    grp = np.concatenate([first[gs], second[gs]])
+    keep = grp >= 0
+    row, grp = row[keep], grp[keep]
+    n, G = len(row), len(names)
+
+    # joined: within hours of being added (45%) or 1-14 days later, never after the last day
+    added = sim.c_sec[row]
+    later = rng.integers(1, 15, n) * 86400 + rng.integers(-4 * 3600, 4 * 3600, n)
+    delay = np.where(rng.random(n) < 0.45, rng.integers(60, 6 * 3600, n), later)
+    joined = np.minimum(added + delay, cal.end_sec)
+    joined = np.maximum(joined, added)
+
+    # groups differ: some decline (many leave, activity falls), some grow
+    trend = rng.choice(np.array([-1, 0, 1], dtype=np.int8), G, p=[0.3, 0.45, 0.25])
+    t = trend[grp]
+    leaves = rng.random(n) < np.select([t < 0, t > 0], [0.45, 0.05], 0.15)
+    stay = rng.exponential(1.0, n) * np.where(t < 0, 60.0, 120.0) * 86400
+    left = np.where(leaves, joined + 7 * 86400 + stay.astype(np.int64), -1)
+    left[left > cal.end_sec] = -1
+
+    # activity: most members silent, a few active; fading with time in the group
+    kind = np.searchsorted([0.08, 0.35], rng.random(n), side="right")  # 0 active, 1 occasional, 2 silent
+    rate = np.array([0.25, 0.03, 0.0])[kind] * rng.lognormal(0.0, 0.5, n)
+    mean_msgs = np.array([4.0, 1.5, 1.0])[kind]
+    D = min(ACTIVITY_DAYS, cal.ndays)
+    d0 = cal.ndays - D
+    days = np.arange(d0, cal.ndays)
+    tt = np.arange(D) / max(D - 1, 1)
+    shape = np.stack([1.3 - 0.9 * tt, np.ones(D), 0.8 + 0.5 * tt])  # by trend -1, 0, 1
+    promo = np.where(cal.in618[days] | cal.in11[days], 2.0, 1.0)
+    jday = joined // 86400
+    lday = np.where(left >= 0, left // 86400, cal.ndays)
+    talk = np.flatnonzero((rate > 0) & (lday >= d0))
+    parts = []
+    for lo in range(0, len(talk), _ACTIVITY_CHUNK):
+        m = talk[lo:lo + _ACTIVITY_CHUNK]
+        tenure = days[None, :] - jday[m, None]
+        inside = (tenure >= 0) & (days[None, :] <= lday[m, None])
+        p = rate[m, None] * (0.25 + 0.75 * np.exp(-np.maximum(tenure, 0) / 60.0)) * shape[t[m] + 1] * promo
+        hit = inside & (rng.random((len(m), D)) < np.minimum(p, 0.9))
+        mi, di = np.nonzero(hit)
+        mm = m[mi]
+        msgs = 1 + rng.poisson(mean_msgs[mm] - 1.0)
+        parts.append((mm, days[di], msgs))
+    if parts:
+        a_mem, a_day, a_msgs = (np.concatenate(x) for x in zip(*parts))
+    else:
+        a_mem, a_day, a_msgs = (np.zeros(0, np.int64) for _ in range(3))
+
+    order = np.lexsort((joined, grp))
+    inv = np.empty(n, dtype=np.int64)
+    inv[order] = np.arange(n)
+    a_order = np.lexsort((inv[a_mem], a_day))
+    return SimpleNamespace(
+        names=names, row=row[order], grp=grp[order], joined=joined[order], left=left[order],
+        a_row=row[a_mem][a_order], a_grp=grp[a_mem][a_order], a_day=a_day[a_order],
+        a_msgs=a_msgs[a_order].astype(np.int64),
+    )
+
+
+def _local_text(cal, secs, unit="s") -> np.ndarray:
+    ts = cal.start.astype("datetime64[s]") + np.asarray(secs).astype("timedelta64[s]")
+    return np.char.replace(np.datetime_as_string(ts, unit=unit), "T", " ")
+
+
+def _export_groups(g, sim, cal) -> tuple[pd.DataFrame, pd.DataFrame]:
+    names = np.asarray(g.names, dtype=object)
+    ext = _ascii_strings(sim.ext_ids[sim.c_ext[g.row]]) if len(g.row) else np.zeros(0, str)
+    members = pd.DataFrame({
+        GROUP_MEMBER_HEADER[0]: names[g.grp],
+        GROUP_MEMBER_HEADER[1]: ext,
+        GROUP_MEMBER_HEADER[2]: _local_text(cal, g.joined),
+        GROUP_MEMBER_HEADER[3]: np.where(g.left >= 0, _local_text(cal, np.maximum(g.left, 0)), ""),
+    }, dtype="str")
+    a_ext = _ascii_strings(sim.ext_ids[sim.c_ext[g.a_row]]) if len(g.a_row) else np.zeros(0, str)
+    activity = pd.DataFrame({
+        GROUP_ACTIVITY_HEADER[0]: pd.array(np.datetime_as_string(cal.start + g.a_day.astype("timedelta64[D]")),
+                                           dtype="str"),
+        GROUP_ACTIVITY_HEADER[1]: pd.array(names[g.a_grp], dtype="str"),
+        GROUP_ACTIVITY_HEADER[2]: pd.array(a_ext, dtype="str"),
+        GROUP_ACTIVITY_HEADER[3]: g.a_msgs,
+    })
+    return members, activity
+
+
+def _parquet_groups(g, sim, cal) -> tuple[pa.Table, pa.Table]:
+    names = pa.array(g.names, type=pa.string())
+    members = pa.table({
+        S.GROUP_NAME: names.take(pa.array(g.grp)),
+        S.CUSTOMER_ID: _arrow_strings(sim.ext_ids[sim.c_ext[g.row]]).cast(pa.string()),
+        S.JOINED_AT: _timestamps(cal, g.joined),
+        S.LEFT_AT: _timestamps(cal, np.maximum(g.left, 0), g.left >= 0),
+    })
+    day0 = (cal.start - np.datetime64("1970-01-01", "D")).astype(np.int64)
+    activity = pa.table({
+        S.ACTIVITY_DATE: pa.array((day0 + g.a_day).astype(np.int32), type=pa.date32()),
+        S.GROUP_NAME: names.take(pa.array(g.a_grp)),
+        S.CUSTOMER_ID: _arrow_strings(sim.ext_ids[sim.c_ext[g.a_row]]).cast(pa.string()),
+        S.MESSAGES: pa.array(g.a_msgs, type=pa.int64()),
+    })
+    return members, activity
 
 
 # --- calendar -------------------------------------------------------------------------
@@ -1682,7 +1830,8 @@ def _write_export(data: SampleData, out: Path, cal) -> dict[str, Path]:
     paths = {"contacts": out / "contacts.csv", "orders": out / "orders.xlsx",
              "contacts_truth": out / "truth" / "contacts_truth.csv",
              "orders_truth": out / "truth" / "orders_truth.csv",
-             "costs": out / "channel_costs.xlsx"}
+             "costs": out / "channel_costs.xlsx",
+             "group_members": out / "group_members.csv", "group_activity": out / "group_activity.csv"}
     buf = io.StringIO()
     buf.write(f"企业微信客户列表,导出时间:{export}\r\n")
     w = csv.writer(buf, lineterminator="\r\n")
@@ -1691,6 +1840,14 @@ def _write_export(data: SampleData, out: Path, cal) -> dict[str, Path]:
     paths["contacts"].write_bytes(buf.getvalue().encode("gb18030"))
     paths["orders"].write_bytes(_xlsx_bytes(data.orders, export))
     paths["costs"].write_bytes(_xlsx_bytes(data.costs, export, COST_HEADER, "渠道费用"))
+    for name, title in (("group_members", "企业微信客户群成员"), ("group_activity", "客户群成员发言统计(近180天)")):
+        buf = io.StringIO()
+        buf.write(f"{title},导出时间:{export}\r\n")
+        w = csv.writer(buf, lineterminator="\r\n")
+        frame = getattr(data, name)
+        w.writerow(list(frame.columns))
+        w.writerows(frame.itertuples(index=False, name=None))
+        paths[name].write_bytes(buf.getvalue().encode("utf-8-sig"))
     _write_truth_csv(data.contacts_truth, paths["contacts_truth"])
     _write_truth_csv(data.orders_truth, paths["orders_truth"])
     return paths
