@@ -38,6 +38,7 @@ AS_OF  := 2026-10-31
 demo: $(VENV)/.runtime
 	$(BIN)/sikit run --contacts $(SAMPLE)/contacts.csv --orders $(SAMPLE)/orders.xlsx --costs $(SAMPLE)/channel_costs.xlsx \
 	  --group-members $(SAMPLE)/group_members.csv --group-activity $(SAMPLE)/group_activity.csv \
+	  --deletions $(SAMPLE)/deletions.csv \
 	  --as-of $(AS_OF) --out $(OUT)
 
 test: $(VENV)/.dev system-deps

@@ -92,7 +92,6 @@ def contacts():
         S.CHANNEL: pd.Series(["门店活码", "包裹卡", "门店活码", "包裹卡"], dtype="str"),
         S.STAFF: pd.Series(["王", "李", "王", "李"], dtype="str"),
         S.REFERRER_ID: pd.Series([None, "a", None, None], dtype="str"),   # a referred b
-        "deleted_at": pd.Series(pd.NaT, index=range(4), dtype="datetime64[us, Asia/Shanghai]"),
     })                                     # f has no contact
 
 
@@ -176,6 +175,8 @@ def test_orders_after_end_change_nothing(orders, contacts):
             continue
         extra = {"costs": _costs(COSTS)} if "costs" in m.params else {}
         extra.update(_group_tables(m))
+        if "deletions" in m.params:
+            extra["deletions"] = _deletions([("b", "2026-01-10 10:00", "customer")])
         for by in (None, "store", "channel", "month"):
             if by is not None and by not in m.by:
                 continue
@@ -330,12 +331,16 @@ def test_inputs_not_mutated(orders, contacts):
     members, activity = _members(MEMBERS), _activity(ACTIVITY)
     o, c, k = copy.deepcopy(orders), copy.deepcopy(contacts), copy.deepcopy(costs)
     gm, ga = copy.deepcopy(members), copy.deepcopy(activity)
+    gone = _deletions(DELETIONS)
+    gd = copy.deepcopy(gone)
     for metric_id, m in REGISTRY.items():
         extra = {"as_of": "2026-03-31"} if "as_of" in m.params else {}
         if "costs" in m.params:
             extra["costs"] = costs
+        if "deletions" in m.params:
+            extra["deletions"] = gone
         extra.update(_group_tables(m, members, activity))
-        for by in (None, "channel", "store", "month", "group"):
+        for by in (None, "channel", "store", "month", "group", "deleted_by"):
             if by is not None and by not in m.by:
                 continue
             compute(metric_id, orders, contacts, **JAN, by=by, **extra)
@@ -346,6 +351,7 @@ def test_inputs_not_mutated(orders, contacts):
     pd.testing.assert_frame_equal(orders, o)
     pd.testing.assert_frame_equal(contacts, c)
     pd.testing.assert_frame_equal(costs, k)
+    pd.testing.assert_frame_equal(gone, gd)
     metrics.group_lifecycle(members, activity, as_of="2026-03-31")
     pd.testing.assert_frame_equal(members, gm)
     pd.testing.assert_frame_equal(activity, ga)
@@ -453,13 +459,54 @@ def test_referral_share_invitations_k_factor(people):
     assert by_staff["numerator"].to_dict() == {"李": 1, "王": 2}           # 李 i (j is self); 王 g, h
 
 
-def test_net_contact_growth_needs_deletions(people):
-    with pytest.raises(SikitInputError, match="no deleted_at column"):
+def _deletions(rows):
+    """The clean deletion log from (customer_id, local deleted time, deleted_by) tuples."""
+    at = pd.Series(pd.to_datetime([r[1] for r in rows]), dtype="datetime64[us]").dt.tz_localize(TZ)
+    return pd.DataFrame({S.CUSTOMER_ID: pd.Series([r[0] for r in rows], dtype="str"), S.DELETED_AT: at,
+                         S.DELETED_BY: pd.Series([r[2] for r in rows], dtype="string")})
+
+
+DELETIONS = [
+    ("b", "2026-01-09 10:00", "customer"),   # known before January (包裹卡, 李)
+    ("h", "2026-01-30 23:00", "staff"),      # added in January (朋友圈/老带新, 王)
+    ("zz", "2026-01-15 10:00", None),        # no contact: counted, in the NA group when split
+    ("h", "2026-01-31 23:59", "staff"),      # h again (re-added, deleted again): one customer
+    ("a", "2026-02-03 10:00", "customer"),   # February
+    ("k", "2026-01-31 23:50", "customer"),   # 20 minutes after being added, still January (local day)
+]
+
+
+LATER_DELETIONS = DELETIONS + [("g", "2026-04-01 09:00", "customer"), ("z", "2026-04-05 09:00", "staff")]
+
+
+def test_net_contact_growth_needs_the_deletion_log(people):
+    with pytest.raises(SikitInputError, match="net_contact_growth needs deletions.*pass deletions="):
         compute("net_contact_growth", None, people, **JAN)
-    gone = pd.Series(pd.to_datetime([None, "2026-01-09", None, "2026-01-30", None, None, None, None, None]),
-                     dtype="datetime64[us]").dt.tz_localize(TZ)
-    # 5 new - b and h deleted in January = 3
-    assert _value("net_contact_growth", None, contacts=people.assign(deleted_at=gone)) == 3
+    with pytest.raises(SikitInputError, match="lost_contacts needs deletions"):
+        compute("lost_contacts", None, people, **JAN)
+    gone = _deletions(DELETIONS)
+    # 5 new (g, h, i, j, k) - 4 deleted in January (b, h, zz, k; h twice counts once) = 1
+    assert _value("net_contact_growth", None, contacts=people, deletions=gone) == 1
+    assert _value("lost_contacts", None, contacts=None, deletions=gone) == 4
+    # by month: January 1; February: new m (1) - a (1) = 0
+    months = compute("net_contact_growth", None, people, start="2026-01-01", end="2026-02-28", by="month",
+                     deletions=gone)
+    assert list(months["value"]) == [1, 0]
+    # by channel a deletion goes to the deleted customer's channel: 公众号 k 1-1 = 0, 包裹卡 j 1-b 1 = 0,
+    # 朋友圈/老带新 g, h 2-h 1 = 1, 门店活码 i 1-0 = 1, no contact (zz) 0-1 = -1; the groups add up to 1
+    by_channel = compute("net_contact_growth", None, people, **JAN, by="channel", deletions=gone)["value"]
+    assert by_channel.iloc[:-1].to_dict() == {"公众号": 0, "包裹卡": 0, "朋友圈/老带新": 1, "门店活码": 1}
+    assert pd.isna(by_channel.index[-1]) and by_channel.iloc[-1] == -1
+    assert by_channel.sum() == 1
+    # lost by who removed whom: customer b, k (2); staff h (1); not recorded zz (1)
+    by_who = compute("lost_contacts", None, None, **JAN, by="deleted_by", deletions=gone)["value"]
+    assert by_who.iloc[:2].to_dict() == {"customer": 2, "staff": 1} and by_who.iloc[2] == 1
+    # by staff of the deleted customer's contact: 李 b, 王 h and k, no contact zz
+    by_staff = compute("lost_contacts", None, people, **JAN, by="staff", deletions=gone)["value"]
+    assert by_staff.iloc[:2].to_dict() == {"李": 1, "王": 2} and by_staff.iloc[2] == 1
+    # deletions after the period change nothing
+    later = _deletions(DELETIONS + [("g", "2026-02-01 00:10", "customer")])
+    assert _value("net_contact_growth", None, contacts=people, deletions=later) == 1
 
 
 def test_conversion_rate(people, funnel):
@@ -504,10 +551,12 @@ def test_contact_metrics_are_point_in_time(people, funnel):
     costs = _costs(COSTS)
     later_costs = _costs(COSTS + [("门店活码", "2026-04", 500.0), ("小红书", "2026-04", 800.0)])
     for metric_id, m in REGISTRY.items():
-        if m.base != "contacts" and metric_id != "first_order_value" or metric_id == "net_contact_growth":
+        if m.base != "contacts" and metric_id != "first_order_value":
             continue
         extra = {"as_of": "2026-03-31"} if "as_of" in m.params else {}
         early, late = ({"costs": costs}, {"costs": later_costs}) if "costs" in m.params else ({}, {})
+        if "deletions" in m.params:
+            early, late = {"deletions": _deletions(DELETIONS)}, {"deletions": _deletions(LATER_DELETIONS)}
         for by in (None, *m.by):
             pd.testing.assert_frame_equal(
                 compute(metric_id, funnel, people, start="2026-01-01", end="2026-03-31", by=by, **extra, **early),

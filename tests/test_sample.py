@@ -20,7 +20,7 @@ from sikit.sample import CONTACT_HEADER, DIRT_RATES, ORDER_HEADER, SampleData, g
 N = 1500
 SEED = 7
 FILES = ("contacts.csv", "orders.xlsx", "truth/contacts_truth.csv", "truth/orders_truth.csv", "group_members.csv",
-         "group_activity.csv")
+         "group_activity.csv", "deletions.csv")
 
 
 @pytest.fixture(scope="module")
@@ -399,7 +399,7 @@ def test_parquet_has_canonical_typed_columns(parquet):
     truth = pd.read_parquet(out / "truth" / "orders_truth.parquet")
     assert truth["source_row"].tolist() == list(range(1, len(orders) + 1))
     assert set(data.paths) == {"contacts", "orders", "contacts_truth", "orders_truth", "costs", "group_members",
-                               "group_activity"}
+                               "group_activity", "deletions"}
     costs = pd.read_parquet(out / "channel_costs.parquet")
     assert list(costs.columns) == [S.MONTH, S.CHANNEL, S.SPEND] and costs[S.SPEND].gt(0).all()
     members = pd.read_parquet(out / "group_members.parquet")
@@ -409,6 +409,10 @@ def test_parquet_has_canonical_typed_columns(parquet):
     assert str(members[S.JOINED_AT].dtype) == f"datetime64[us, {S.TIMEZONE}]"
     assert activity[S.MESSAGES].gt(0).all() and len(members) > 0 and len(activity) > 0
     pd.testing.assert_frame_equal(members, data.group_members)
+    deletions = pd.read_parquet(out / "deletions.parquet")
+    assert list(deletions.columns) == [S.CUSTOMER_ID, S.DELETED_AT, S.DELETED_BY, S.STAFF] and len(deletions) > 0
+    assert str(deletions[S.DELETED_AT].dtype) == f"datetime64[us, {S.TIMEZONE}]"
+    pd.testing.assert_frame_equal(deletions, data.deletions)
 
 
 def test_group_files_are_the_same_in_both_formats(export, parquet):
@@ -422,6 +426,18 @@ def test_group_files_are_the_same_in_both_formats(export, parquet):
     assert e.group_activity["发言数"].tolist() == p.group_activity[S.MESSAGES].tolist()
     joined = p.group_members[S.JOINED_AT].dt.strftime("%Y-%m-%d %H:%M:%S")
     assert e.group_members["入群时间"].tolist() == joined.tolist()
+
+
+def test_deletion_log_is_the_same_in_both_formats(export, parquet):
+    (out, e), (_, p) = export, parquet
+    assert e.paths["deletions"] == out / "deletions.csv"
+    raw = (out / "deletions.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf") and raw.count(b"\r\n") == raw.count(b"\n")
+    assert raw.decode("utf-8-sig").splitlines()[1] == "外部联系人ID,删除时间,删除方,跟进员工"
+    assert e.deletions["外部联系人ID"].tolist() == p.deletions[S.CUSTOMER_ID].tolist()
+    deleted = p.deletions[S.DELETED_AT].dt.strftime("%Y-%m-%d %H:%M:%S")
+    assert e.deletions["删除时间"].tolist() == deleted.tolist()
+    assert set(e.deletions["删除方"]) <= {"客户删除员工", "员工删除客户"}
 
 
 def test_parquet_has_the_same_rows_and_row_level_dirt_as_the_export(export, parquet):

@@ -25,7 +25,8 @@ def run_out(tmp_path_factory):
     out = tmp_path_factory.mktemp("run")
     code = main(["run", "--contacts", str(SAMPLE / "contacts.csv"), "--orders", str(SAMPLE / "orders.xlsx"),
                  "--costs", str(SAMPLE / "channel_costs.xlsx"), "--group-members", str(SAMPLE / "group_members.csv"),
-                 "--group-activity", str(SAMPLE / "group_activity.csv"), "--as-of", "2026-10-31", "--out", str(out)])
+                 "--group-activity", str(SAMPLE / "group_activity.csv"),
+                 "--deletions", str(SAMPLE / "deletions.csv"), "--as-of", "2026-10-31", "--out", str(out)])
     assert code == 0
     return out
 
@@ -102,7 +103,11 @@ def test_run_reports_every_metric_once_with_a_reason_when_empty(run_out):
     assert metrics["id"].tolist() == list(REGISTRY)
     empty = metrics["value"] == ""
     assert (metrics.loc[empty, "note"] != "").all()  # nothing silently missing
-    assert {"net_contact_growth", "return_rate"} <= set(metrics.loc[empty, "id"])
+    assert "return_rate" in set(metrics.loc[empty, "id"])
+    # the deletion log was used: net growth = new contacts - lost contacts
+    value = metrics.set_index("id")["value"]
+    assert {"net_contact_growth", "lost_contacts"} <= set(metrics.loc[~empty, "id"])
+    assert float(value["net_contact_growth"]) == float(value["new_contacts"]) - float(value["lost_contacts"])
     assert (metrics["definition_zh"] != "").all() and (metrics["definition_en"] != "").all()
     # the period is the three whole months up to as_of, and the cost sheet was used
     assert set(metrics.loc[~empty, "end"]) == {"2026-10-31"} and set(metrics.loc[~empty, "start"]) == {"2026-08-01"}

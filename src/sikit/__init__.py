@@ -9,7 +9,8 @@ stages score repurchase and measure the operating loop.
 from . import features, metrics
 from ._clean import CleanResult, clean
 from ._errors import SikitInputError
-from ._load import read_contacts, read_costs, read_group_activity, read_group_members, read_orders
+from ._load import (read_contacts, read_costs, read_deletions, read_group_activity, read_group_members,
+                    read_orders)
 from ._privacy import mask_phone, mask_pii, neutralize_formulas, pseudonymous_id
 
 __version__ = "0.1.0"
@@ -48,6 +49,7 @@ __all__ = [
     "pseudonymous_id",
     "read_contacts",
     "read_costs",
+    "read_deletions",
     "read_group_activity",
     "read_group_members",
     "read_orders",

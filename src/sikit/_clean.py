@@ -19,7 +19,7 @@ from scipy.sparse.csgraph import connected_components
 from . import _schema as S
 from . import _values as V
 from ._errors import SikitInputError
-from ._load import (canonicalize, check_columns, read_contacts, read_costs, read_group_activity,
+from ._load import (canonicalize, check_columns, read_contacts, read_costs, read_deletions, read_group_activity,
                     read_group_members, read_orders)
 from ._privacy import mask_phone, mask_phones_in_text, pseudonymous_id, write_csv
 
@@ -83,6 +83,7 @@ class CleanResult:
     costs: pd.DataFrame | None = None
     group_members: pd.DataFrame | None = None
     group_activity: pd.DataFrame | None = None
+    deletions: pd.DataFrame | None = None
 
     def write(self, out) -> dict[str, Path]:
         """Write the clean tables, the identity map, the row account and ``report.json`` to ``out``."""
@@ -90,7 +91,8 @@ class CleanResult:
         out.mkdir(parents=True, exist_ok=True)
         paths: dict[str, Path] = {}
         for name, frame in (("contacts", self.contacts), ("orders", self.orders), ("channel_costs", self.costs),
-                            ("group_members", self.group_members), ("group_activity", self.group_activity)):
+                            ("group_members", self.group_members), ("group_activity", self.group_activity),
+                            ("deletions", self.deletions)):
             if frame is not None:
                 paths[name] = out / f"{name}.parquet"
                 frame.to_parquet(paths[name], index=False)
@@ -134,7 +136,8 @@ def _as_input(data, table: str) -> pd.DataFrame:
             data[S.SOURCE_ROW] = np.arange(1, len(data) + 1)
         return data.reset_index(drop=True)
     reader = {"contacts": read_contacts, "orders": read_orders, "costs": read_costs,
-              "group_members": read_group_members, "group_activity": read_group_activity}[table]
+              "group_members": read_group_members, "group_activity": read_group_activity,
+              "deletions": read_deletions}[table]
     return reader(data)
 
 
@@ -699,7 +702,60 @@ def _clean_group_activity(raw: pd.DataFrame, keys: pd.DataFrame | None):
     return activity, merged, rejected, stats
 
 
-def clean(contacts=None, orders=None, *, costs=None, group_members=None, group_activity=None,
+DELETION_COLUMNS = [S.CUSTOMER_ID, S.DELETED_AT, S.DELETED_BY, S.STAFF]
+
+
+def _deleted_by(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """客户删除员工 -> "customer", 员工删除客户 -> "staff"; anything else non-empty is unknown (NA)."""
+    text = V.clean_text(values)
+    key = text.str.lower()
+    out = key.map(S.DELETED_BY_ALIASES).astype("object")
+    unknown = text.notna() & out.isna()
+    return out.where(out.notna(), None), unknown
+
+
+def _clean_deletions(raw: pd.DataFrame, keys: pd.DataFrame | None):
+    """The deletion log: one row per deleted contact and time.
+
+    A row repeated with the same id and the same 删除时间 (overlapping
+    downloads) is merged into the first; the same id deleted at two times (added
+    again in between, deleted again) keeps both rows. Ids are then mapped
+    through the contacts cleaned in the same call.
+    """
+    fixes: Counter = Counter()
+    v = pd.DataFrame(index=raw.index)
+    v[S.CUSTOMER_ID] = V.id_to_str(_column(raw, S.CUSTOMER_ID))
+    v[S.DELETED_AT], at_fix = V.parse_time(_column(raw, S.DELETED_AT))
+    v[S.DELETED_BY], unknown = _deleted_by(_column(raw, S.DELETED_BY))
+    v[S.STAFF] = V.clean_text(_column(raw, S.STAFF))
+    blank = _is_blank(v, [at_fix]) & ~unknown
+    reason, detail = _first_reason(
+        [
+            ("empty_row", blank, "all cells empty"),
+            ("no_customer_id", v[S.CUSTOMER_ID].isna(), "customer id empty"),
+            ("bad_deleted_at", v[S.DELETED_AT].isna(),
+             lambda m: "deleted_at: " + _column(raw, S.DELETED_AT)[m].astype("str").fillna("empty")),
+        ],
+        raw.index,
+    )
+    rejected = _rejections(raw, "deletions", reason, detail)
+    fixes["deleted_by_unknown"] += int((unknown & reason.isna()).sum())
+    d = _kept_rows(v, raw, reason)
+    d, merged = _fold(d, [S.CUSTOMER_ID, S.DELETED_AT], "deletions", "duplicate_deletion", S.DELETED_BY, "first")
+    d[S.CUSTOMER_ID], d[MATCHED] = _map_ids(d[S.CUSTOMER_ID], keys)
+    d[S.DELETED_BY] = d[S.DELETED_BY].astype("string")
+    d[S.STAFF] = d[S.STAFF].astype("string")
+    deletions = d[DELETION_COLUMNS + [MATCHED] + PROVENANCE].reset_index(drop=True)
+    stats = {
+        **_account(raw, deletions, merged, rejected, fixes),
+        "by_deleted_by": {k: int(n) for k, n in
+                          deletions[S.DELETED_BY].fillna("unknown").value_counts().sort_index().items()},
+        "unmatched": int((~deletions[MATCHED]).sum()) if keys is not None else None,
+    }
+    return deletions, merged, rejected, stats
+
+
+def clean(contacts=None, orders=None, *, costs=None, group_members=None, group_activity=None, deletions=None,
           id_key: str | None = None) -> CleanResult:
     """Clean a contact export, an order export or both, with every row accounted for.
 
@@ -714,6 +770,9 @@ def clean(contacts=None, orders=None, *, costs=None, group_members=None, group_a
         WeCom customer group member lists and daily activity exports, read
         with :func:`read_group_members` / :func:`read_group_activity`; their
         customer ids are mapped through the contacts cleaned in the same call.
+    deletions : path, list of paths or DataFrame, optional
+        WeCom's deletion log (流失客户 / 删除记录), read with
+        :func:`read_deletions`; ids are mapped like the group tables'.
     id_key : str, optional
         Secret for the pseudonymous ids made from a phone or unionid; defaults
         to the ``SIKIT_ID_KEY`` environment variable.
@@ -737,7 +796,7 @@ def clean(contacts=None, orders=None, *, costs=None, group_members=None, group_a
     >>> {t: (r["rows_in"], r["kept"], r["merged"], r["rejected"]) for t, r in result.report["tables"].items()}
     {'contacts': (2, 1, 1, 0), 'orders': (2, 1, 1, 0)}
     """
-    if all(x is None for x in (contacts, orders, costs, group_members, group_activity)):
+    if all(x is None for x in (contacts, orders, costs, group_members, group_activity, deletions)):
         raise SikitInputError("nothing to clean: give a contacts file, an orders file or both")
     tables: dict[str, dict] = {}
     merged_parts, rejected_parts = [], []
@@ -768,7 +827,8 @@ def clean(contacts=None, orders=None, *, costs=None, group_members=None, group_a
         rejected_parts.append(rejected_k)
     clean_groups = {}
     for table, data, fn in (("group_members", group_members, _clean_group_members),
-                            ("group_activity", group_activity, _clean_group_activity)):
+                            ("group_activity", group_activity, _clean_group_activity),
+                            ("deletions", deletions, _clean_deletions)):
         if data is None:
             continue
         raw = _as_input(data, table)
@@ -798,4 +858,5 @@ def clean(contacts=None, orders=None, *, costs=None, group_members=None, group_a
         "balanced": all(t["rows_in"] == t["kept"] + t["merged"] + t["rejected"] for t in tables.values()),
     }
     return CleanResult(clean_contacts, clean_orders, identity_map, merged, rejected, report, clean_costs,
-                       clean_groups.get("group_members"), clean_groups.get("group_activity"))
+                       clean_groups.get("group_members"), clean_groups.get("group_activity"),
+                       clean_groups.get("deletions"))

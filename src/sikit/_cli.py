@@ -32,11 +32,12 @@ def _cmd_clean(args: argparse.Namespace) -> int:
     costs = getattr(args, "costs", None)
     members = getattr(args, "group_members", None)
     activity = getattr(args, "group_activity", None)
-    if not any((args.contacts, args.orders, costs, members, activity)):
+    deletions = getattr(args, "deletions", None)
+    if not any((args.contacts, args.orders, costs, members, activity, deletions)):
         raise SikitInputError("nothing to clean: give --contacts FILE, --orders FILE, --costs FILE, "
-                              "--group-members FILE and/or --group-activity FILE")
+                              "--group-members FILE, --group-activity FILE and/or --deletions FILE")
     result = clean(contacts=args.contacts or None, orders=args.orders or None, costs=costs or None,
-                   group_members=members or None, group_activity=activity or None)
+                   group_members=members or None, group_activity=activity or None, deletions=deletions or None)
     paths = result.write(args.out)
     print(result.summary(lang=args.lang))
     print()
@@ -97,13 +98,14 @@ def _cmd_score(args: argparse.Namespace) -> int:
 
 
 def _cmd_metrics(args: argparse.Namespace) -> int:
-    from ._load import read_clean, read_clean_costs, read_clean_groups
+    from ._load import read_clean, read_clean_costs, read_clean_deletions, read_clean_groups
     from ._metrics import cohort_retention, group_lifecycle, loop_report
     from ._privacy import write_csv
 
     orders, contacts = read_clean(args.data)
     tables = {"costs": read_clean_costs(args.data)}
     tables["members"], tables["activity"] = read_clean_groups(args.data)
+    tables["deletions"] = read_clean_deletions(args.data)
     as_of = args.as_of or args.end
     report = loop_report(orders, contacts, start=args.start, end=args.end, as_of=as_of, **tables)
     by_channel = loop_report(orders, contacts, start=args.start, end=args.end, as_of=as_of, by="channel", **tables)
@@ -139,8 +141,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     """clean, segment and score in one go, each step's files in ``--out``."""
     ns = argparse.Namespace
     code = _cmd_clean(ns(contacts=args.contacts, orders=args.orders, costs=args.costs,
-                         group_members=args.group_members, group_activity=args.group_activity, out=args.out,
-                         lang=args.lang))
+                         group_members=args.group_members, group_activity=args.group_activity,
+                         deletions=args.deletions, out=args.out, lang=args.lang))
     print()
     _cmd_segment(ns(data=args.out, as_of=args.as_of, out=args.out, n_layers=args.n_layers, lang=args.lang))
     print()
@@ -177,6 +179,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="customer group member list (群名称, 外部联系人ID, 入群时间, 退群时间); repeatable")
     p.add_argument("--group-activity", action="append",
                    help="customer group daily activity (日期, 群名称, 外部联系人ID, 发言数); repeatable")
+    p.add_argument("--deletions", action="append",
+                   help="contact deletion log, 流失客户/删除记录 (外部联系人ID, 删除时间, 删除方); repeatable")
     p.add_argument("--out", required=True, help="folder for the clean tables and the report")
     p.add_argument("--lang", choices=["zh", "en"], default="zh", help="language of the printed report")
     p.set_defaults(func=_cmd_clean)
@@ -214,6 +218,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--costs", action="append", help="channel cost sheet; repeatable (optional)")
     p.add_argument("--group-members", action="append", help="customer group member list; repeatable (optional)")
     p.add_argument("--group-activity", action="append", help="customer group daily activity; repeatable (optional)")
+    p.add_argument("--deletions", action="append", help="contact deletion log (流失客户); repeatable (optional)")
     p.add_argument("--as-of", required=True, help="the day to describe and score, e.g. 2026-10-31")
     p.add_argument("--out", required=True, help="folder for every output file")
     p.add_argument("--n-layers", type=_n_layers, default="auto", help="'auto' or a number of buyer layers")

@@ -21,11 +21,12 @@ import pandas as pd
 from . import _schema as S
 from ._errors import SikitInputError
 
-__all__ = ["read_contacts", "read_orders", "read_costs", "read_group_members", "read_group_activity", "canonicalize"]
+__all__ = ["read_contacts", "read_orders", "read_costs", "read_group_members", "read_group_activity", "read_deletions",
+           "canonicalize"]
 
 # Required columns of the tables that have a fixed list (contacts and orders have their own rules).
 _REQUIRED = {"costs": S.COST_REQUIRED, "group_members": S.GROUP_MEMBER_REQUIRED,
-             "group_activity": S.GROUP_ACTIVITY_REQUIRED}
+             "group_activity": S.GROUP_ACTIVITY_REQUIRED, "deletions": S.DELETION_REQUIRED}
 
 # How far down a sheet the header row may sit below title lines.
 _HEADER_SEARCH_ROWS = 30
@@ -396,6 +397,21 @@ def read_group_activity(path) -> pd.DataFrame:
     return _read_many(paths=path, table="group_activity")
 
 
+def read_deletions(path) -> pd.DataFrame:
+    """Read a WeCom deletion log (流失客户 / 删除记录): one row per deleted contact
+    (外部联系人ID, 删除时间, 删除方 客户删除员工/员工删除客户, 跟进员工).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> f = pathlib.Path(tempfile.mkdtemp()) / "deletions.csv"
+    >>> _ = f.write_text("外部联系人ID,删除时间,删除方\\nwmA,2026-01-05 10:00,客户删除员工\\n", encoding="utf-8-sig")
+    >>> read_deletions(f).columns.tolist()
+    ['customer_id', 'deleted_at', 'deleted_by', 'source_file', 'source_row']
+    """
+    return _read_many(paths=path, table="deletions")
+
+
 def read_clean(folder) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     """The clean ``orders.parquet`` (and ``contacts.parquet`` if present) that ``sikit clean`` wrote."""
     folder = Path(folder)
@@ -421,3 +437,9 @@ def read_clean_groups(folder) -> tuple[pd.DataFrame | None, pd.DataFrame | None]
     folder = Path(folder)
     paths = (folder / "group_members.parquet", folder / "group_activity.parquet")
     return tuple(pd.read_parquet(p) if p.is_file() else None for p in paths)
+
+
+def read_clean_deletions(folder) -> pd.DataFrame | None:
+    """The clean ``deletions.parquet`` that ``sikit clean --deletions`` wrote, or None."""
+    path = Path(folder) / "deletions.parquet"
+    return pd.read_parquet(path) if path.is_file() else None

@@ -10,7 +10,7 @@ that next period has fully passed.
 This module holds the repurchase family: GMV, orders, buyers, AOV, ARPU,
 purchase frequency, repurchase rate, return-purchase rate, plus the cohort
 retention matrix; the acquisition family (引流: new contacts, referral
-share, net growth when the export records deletions); the conversion family
+share, net growth and lost contacts from the deletion log ``deletions=``); the conversion family
 (转化: conversion rate within N days of being added, days to the first
 purchase, first order value); and the fission family (裂变: invitations per
 referrer, K-factor, plus :func:`referral_tree`, :func:`top_referrers` and
@@ -66,9 +66,8 @@ __all__ = ["Metric", "REGISTRY", "describe", "compute", "cohort_retention", "DIM
            "referral_tree", "top_referrers", "referred_vs_other", "group_lifecycle", "LIFECYCLE_RULE"]
 
 _DAY = "order_day"
-#: When a customer was deleted (their last contact removed). Not in ``_schema``:
-#: no export seen so far carries deletions, so the cleaner never writes it.
-DELETED_AT = "deleted_at"
+#: When a contact was deleted: a column of the deletion log (deletions=), not of the contacts.
+DELETED_AT = S.DELETED_AT
 _ALL_DIMS = ("channel", "staff", "store", "month")
 
 #: Dimensions accepted by ``compute(..., by=...)`` and where each one comes from.
@@ -78,6 +77,7 @@ DIMENSIONS: dict[str, str] = {
     S.STORE: "orders",       # the store of each order
     "month": "period",       # calendar months of the period
     "group": "groups",       # the WeChat group (社群) of the member and activity tables
+    S.DELETED_BY: "deletions",  # who removed whom in the deletion log: customer or staff
 }
 
 
@@ -243,16 +243,74 @@ def _new_contacts(orders, contacts, *, start, end):
     return {"value": int(new[S.CUSTOMER_ID].nunique())}
 
 
-def _net_contact_growth(orders, contacts, *, start, end):
-    contacts = _need_contacts(contacts, "net_contact_growth")
-    if DELETED_AT not in contacts.columns:
+def _need_deletions(deletions, what: str) -> pd.DataFrame:
+    """The deletion log a metric needs, checked: a clear error when it is missing."""
+    if deletions is None:
         raise SikitInputError(
-            "net_contact_growth needs deletions, but the contacts export has no "
-            f"{DELETED_AT} column (WeCom's customer list shows only current contacts); "
-            "use new_contacts, or add a deleted_at column from the deletion log")
-    gone = _local_day(contacts[DELETED_AT])
-    deleted = int(((gone >= start) & (gone <= end)).sum())
-    return {"value": int(_added_between(contacts, start, end)[S.CUSTOMER_ID].nunique()) - deleted}
+            f"{what} needs deletions, but no contact deletion table was given (WeCom's customer list shows "
+            "only current contacts): pass deletions=, the clean deletions table (customer_id, deleted_at) "
+            "written by `sikit clean --deletions` from the 流失客户/删除记录 export; or use new_contacts")
+    if not isinstance(deletions, pd.DataFrame):
+        raise SikitInputError(f"deletions must be a DataFrame (the clean deletions table), "
+                              f"got {type(deletions).__name__}")
+    require_columns(deletions, list(S.DELETION_REQUIRED), "deletions")
+    return deletions
+
+
+def _deleted_between(deletions: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
+    """Deletion rows whose deleted_at falls on a local day in [start, end] (a missing time never does)."""
+    if not pd.api.types.is_datetime64_any_dtype(deletions[DELETED_AT].dtype) and not deletions[DELETED_AT].isna().all():
+        raise SikitInputError(f"deletions: deleted_at must be date-times (the clean table), "
+                              f"got {deletions[DELETED_AT].dtype}")
+    day = _local_day(deletions[DELETED_AT])
+    return deletions[((day >= start) & (day <= end)).to_numpy()]
+
+
+def _lost(deletions, start, end, what: str) -> int:
+    gone = _deleted_between(_need_deletions(deletions, what), start, end)
+    return int(_ids(gone[S.CUSTOMER_ID]).nunique())
+
+
+def _net_contact_growth(orders, contacts, *, start, end, deletions):
+    contacts = _need_contacts(contacts, "net_contact_growth")
+    lost = _lost(deletions, start, end, "net_contact_growth")
+    return {"value": int(_added_between(contacts, start, end)[S.CUSTOMER_ID].nunique()) - lost}
+
+
+def _lost_contacts(orders, contacts, *, start, end, deletions):
+    return {"value": _lost(deletions, start, end, "lost_contacts")}
+
+
+def _deletion_labels(deletions: pd.DataFrame, contacts: pd.DataFrame, by: str) -> pd.Series:
+    """The channel or staff of each deleted customer's contact (NA when the customer is no contact)."""
+    c = contacts.drop_duplicates(S.CUSTOMER_ID)
+    lookup = pd.Series(c[by].to_numpy(), index=_ids(c[S.CUSTOMER_ID]).to_numpy())
+    lookup = lookup[lookup.index.notna()]
+    return _ids(deletions[S.CUSTOMER_ID]).map(lookup).astype("string").str.strip()
+
+
+def _deleted_by_labels(deletions: pd.DataFrame) -> pd.Series:
+    if S.DELETED_BY not in deletions.columns:
+        return pd.Series(pd.NA, index=deletions.index, dtype="string")
+    v = _ids(deletions[S.DELETED_BY])
+    return v.map(lambda x: S.DELETED_BY_ALIASES.get(x, S.DELETED_BY_ALIASES.get(str(x).lower(), x))
+                 if pd.notna(x) else x).astype("string")
+
+
+def _split_deletions(metric: Metric, orders, contacts, start, end, params) -> pd.DataFrame:
+    """lost_contacts by deleted_by: one row per value (customer, staff; NA when not recorded)."""
+    deletions = _need_deletions(params.get("deletions"), metric.id)
+    labels = _deleted_by_labels(deletions)
+    groups = pd.unique(labels[_deleted_between(deletions, start, end).index])
+    rows, index = [], []
+    for g in groups:
+        mask = labels.isna() if pd.isna(g) else (labels == g).fillna(False)
+        rows.append(_row(metric, orders, contacts, start, end,
+                         {**params, "deletions": deletions[mask.to_numpy(dtype=bool)]}))
+        index.append(g)
+    out = pd.DataFrame(rows, index=pd.Index(index, name=S.DELETED_BY, dtype="object"),
+                       columns=["value", "start", "end"])
+    return out.sort_index(na_position="last")
 
 
 def _referral_share(orders, contacts, *, start, end):
@@ -792,10 +850,20 @@ REGISTRY: dict[str, Metric] = {m.id: m for m in [
            "new contacts = Σ customers added in the period.",
            "customer", {}, _new_contacts, base="contacts", by=("channel", "staff", "month"), needs_orders=False),
     Metric("net_contact_growth", "客户净增长", "net contact growth",
-           "周期内新增客户数减去周期内被删除的客户数:净增长 = 新增客户数 − 删除客户数(需要 deleted_at 列,企微客户列表导出没有删除记录)。",
+           "周期内新增客户数减去周期内被删除的客户数:净增长 = 新增客户数 − 删除客户数(删除按删除时间的本地日计,"
+           "需要删除记录表 deletions=,即企微流失客户/删除记录导出;按渠道/员工时删除记在被删客户联系人的渠道/员工下)。",
            "New contacts in the period minus customers deleted in it: net growth = new contacts − deleted "
-           "(needs a deleted_at column; WeCom's customer list export has no deletions).",
-           "customer", {}, _net_contact_growth, base="contacts", by=("month",), needs_orders=False),
+           "(deletions by the local day of deleted_at; needs the deletion log, deletions=, from WeCom's 流失客户 "
+           "export; by channel/staff a deletion goes to the deleted customer's contact).",
+           "customer", {"deletions": None}, _net_contact_growth, base="contacts", by=("channel", "staff", "month"),
+           needs_orders=False),
+    Metric("lost_contacts", "流失客户数", "lost contacts",
+           "删除时间(本地日)落在周期内的去重客户数(客户删除员工或员工删除客户):流失客户数 = Σ周期内被删除的客户"
+           "(需要删除记录表 deletions=)。",
+           "Number of distinct customers deleted on a day in the period (by the customer or by staff): "
+           "lost contacts = Σ customers deleted in the period (needs the deletion log, deletions=).",
+           "customer", {"deletions": None}, _lost_contacts, base="contacts",
+           by=("channel", "staff", "month", S.DELETED_BY), needs_orders=False),
     Metric("referral_share", "老带新占比", "referral share",
            "周期内新增客户中有推荐人的占比:老带新占比 = 有推荐人ID的新增客户数 / 新增客户数(自己推荐自己不算)。",
            "Share of the period's new contacts who have a referrer: "
@@ -978,6 +1046,17 @@ def _split_contacts(metric: Metric, orders, contacts, start, end, by, params) ->
     contacts = _need_contacts(contacts, metric.id, [by])
     labels = contacts[by]
     groups = pd.unique(_added_between(contacts, start, end)[by])
+    if metric.id == "lost_contacts":
+        groups = pd.unique(pd.Series([], dtype="object"))
+    deletions, del_labels = params.get("deletions"), None
+    if "deletions" in metric.params:
+        # a deletion goes to the channel/staff of the deleted customer's contact (NA: no contact), and a
+        # group is also one that only lost contacts in the period, so the groups add up to the total
+        deletions = _need_deletions(deletions, metric.id)
+        del_labels = _deletion_labels(deletions, contacts, by)
+        labels = labels.astype("string").str.strip()
+        lost = del_labels[_deleted_between(deletions, start, end).index]
+        groups = pd.unique(pd.concat([pd.Series(groups, dtype="string").str.strip(), lost], ignore_index=True))
     costs = None
     if by == S.CHANNEL and "costs" in params:
         # a channel is a group when it added contacts or spent in the period, and sees only its own
@@ -991,6 +1070,9 @@ def _split_contacts(metric: Metric, orders, contacts, start, end, by, params) ->
     for g in groups:
         mask = labels.isna() if pd.isna(g) else (labels == g).fillna(False)
         p = params
+        if del_labels is not None:
+            mine = del_labels.isna() if pd.isna(g) else (del_labels == g).fillna(False)
+            p = {**params, "deletions": deletions[mine.to_numpy(dtype=bool)]}
         if costs is not None:
             mine = cost_labels.isna() if pd.isna(g) else (cost_labels == g).fillna(False)
             p = {**params, "costs": costs[mine.to_numpy(dtype=bool)]}
@@ -1028,7 +1110,7 @@ def compute(metric_id: str, orders: pd.DataFrame, contacts: pd.DataFrame | None 
         ``by="staff"`` and every contact metric.
     start, end : date-like
         First and last local day of the period, both inclusive.
-    by : {"channel", "staff", "store", "month", "group"}, optional
+    by : {"channel", "staff", "store", "month", "group", "deleted_by"}, optional
         ``channel``/``staff``: the customer's contact attribute (every order of
         a customer goes to one group; customers with no contact, or whose
         contact was added after ``end``, form the NA group), so counts and
@@ -1047,11 +1129,14 @@ def compute(metric_id: str, orders: pd.DataFrame, contacts: pd.DataFrame | None 
         period (or, for metrics reading activity, a message) computed on its
         own rows of the member and activity tables; counts add up, ratios
         recombine as Σnumerator / Σdenominator.
+        ``deleted_by`` (lost_contacts only): who removed whom, ``customer``
+        or ``staff`` (NA when the log does not say).
     **params
         Overrides of the metric's defaults (``describe()["params"]``), e.g.
         ``costs=`` (channel, month "YYYY-MM", spend) for cost_per_contact,
         cac and ltv_cac; ``members=`` and ``activity=`` (the clean group
-        tables) for the 社群 metrics.
+        tables) for the 社群 metrics; ``deletions=`` (the clean deletion log)
+        for net_contact_growth and lost_contacts.
 
     Returns
     -------
@@ -1112,6 +1197,8 @@ def compute(metric_id: str, orders: pd.DataFrame, contacts: pd.DataFrame | None 
         index = pd.PeriodIndex([m for m, _, _ in _months(start, end)], name="month")
         return pd.DataFrame(rows, index=index)
 
+    if by == S.DELETED_BY:
+        return _split_deletions(metric, orders, contacts, start, end, params)
     if metric.base == "groups":
         return _split_groups(metric, orders, contacts, start, end, params)
     if metric.base == "contacts":
@@ -1422,11 +1509,10 @@ def referred_vs_other(orders: pd.DataFrame, contacts: pd.DataFrame, *, as_of, st
 
 def loop_report(orders: pd.DataFrame, contacts: pd.DataFrame | None = None, *, start, end, as_of=None,
                 by: str | None = None, costs: pd.DataFrame | None = None, members: pd.DataFrame | None = None,
-                activity: pd.DataFrame | None = None) -> pd.DataFrame:
+                activity: pd.DataFrame | None = None, deletions: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every registered metric for one period, one row each (per group with ``by``).
 
-    A metric that cannot be computed on these tables (no deletions in the
-    export, a next period not yet passed by ``as_of``, a dimension it does
+    A metric that cannot be computed on these tables (no deletion log, a next period not yet passed by ``as_of``, a dimension it does
     not accept, no channel cost table) keeps its row with an empty value and
     the reason in ``note``, so nothing is silently left out.
 
@@ -1437,12 +1523,15 @@ def loop_report(orders: pd.DataFrame, contacts: pd.DataFrame | None = None, *, s
 
     ``members`` and ``activity`` (the clean group member and activity
     tables) are passed the same way to the 社群 metrics that take them;
-    without them those rows say which table is missing.
+    without them those rows say which table is missing. So is ``deletions``
+    (the clean deletion log: customer_id, deleted_at, deleted_by) to
+    net_contact_growth and lost_contacts.
     """
     rows = []
     for metric in REGISTRY.values():
         params = {"as_of": as_of} if "as_of" in metric.params and as_of is not None else {}
-        for name, table in (("costs", costs), ("members", members), ("activity", activity)):
+        for name, table in (("costs", costs), ("members", members), ("activity", activity),
+                            ("deletions", deletions)):
             if name in metric.params and table is not None:
                 params[name] = table
         head = {"id": metric.id, "name_zh": metric.name_zh, "name_en": metric.name_en}

@@ -28,6 +28,8 @@ _LABELS = {
         "still_in_group": "仍在群内",
         "total_messages": "发言总数",
         "unmatched_rows": "未匹配到联系人的行",
+        "deletions": "删除记录",
+        "by_deleted_by": "删除方",
         "rejected_by_reason": "拒绝原因",
         "merged_by_reason": "合并原因",
         "field_fixes": "字段修正(行保留)",
@@ -56,6 +58,8 @@ _LABELS = {
         "still_in_group": "still in the group",
         "total_messages": "messages in total",
         "unmatched_rows": "rows matching no contact",
+        "deletions": "deletions",
+        "by_deleted_by": "deleted by",
         "rejected_by_reason": "rejected by reason",
         "merged_by_reason": "merged by reason",
         "field_fixes": "field fixes (row kept)",
@@ -119,7 +123,9 @@ def report_text(report: dict, lang: str = "zh") -> str:
             lines.append(f"  {t['groups']}: {stats['groups']}, {t['still_in_group']}: {stats['still_in_group']}")
         if name == "group_activity":
             lines.append(f"  {t['total_messages']}: {stats['total_messages']}")
-        if name.startswith("group_") and stats.get("unmatched") is not None:
+        if name == "deletions":
+            lines.append(f"  {t['by_deleted_by']}: " + ", ".join(f"{k} {v}" for k, v in stats["by_deleted_by"].items()))
+        if (name.startswith("group_") or name == "deletions") and stats.get("unmatched") is not None:
             lines.append(f"  {t['unmatched_rows']}: {stats['unmatched']}")
         for key in ("rejected_by_reason", "merged_by_reason"):
             if stats[key]:

@@ -209,3 +209,32 @@ RECORD_FIXES.update({
     "left_before_joined": ("退群时间早于入群时间(重新入群),置空",
                            "left_at before joined_at (left, then rejoined): set empty"),
 })
+
+# --- WeCom deletion log (流失客户 / 删除记录): who was deleted and when ----------------------
+DELETED_AT = "deleted_at"
+DELETED_BY = "deleted_by"    # who removed whom: "customer" (客户删除员工) or "staff" (员工删除客户)
+BY_CUSTOMER, BY_STAFF = "customer", "staff"
+DELETED_BY_VALUES = (BY_CUSTOMER, BY_STAFF)
+DELETED_BY_ALIASES: dict[str, str] = {
+    **dict.fromkeys(["客户删除员工", "客户删除", "客户主动删除", "被客户删除", "customer", "by_customer",
+                     "deleted_by_customer"], BY_CUSTOMER),
+    **dict.fromkeys(["员工删除客户", "员工删除", "员工主动删除", "删除客户", "staff", "by_staff",
+                     "deleted_by_staff"], BY_STAFF),
+}
+DELETION_ALIASES: dict[str, tuple[str, ...]] = {
+    CUSTOMER_ID: ("外部联系人ID", "客户ID", "customer_id"),
+    DELETED_AT: ("删除时间", "流失时间", "deleted_at"),
+    DELETED_BY: ("删除方", "流失类型", "deleted_by"),
+    STAFF: ("跟进员工", "所属员工", "staff"),
+}
+DELETION_REQUIRED = (CUSTOMER_ID, DELETED_AT)
+TABLE_ALIASES["deletions"] = DELETION_ALIASES
+REJECT_REASONS.update({
+    "bad_deleted_at": ("删除时间无法解析", "deleted_at missing or unparseable"),
+})
+MERGE_REASONS.update({
+    "duplicate_deletion": ("同一客户同一删除时间的重复行", "same customer and deleted_at seen again"),
+})
+RECORD_FIXES.update({
+    "deleted_by_unknown": ("删除方无法识别,置空", "deleted_by not recognised (客户删除员工/员工删除客户): set empty"),
+})

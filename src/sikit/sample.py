@@ -43,7 +43,7 @@ from . import _schema as S
 from ._errors import SikitInputError
 
 __all__ = ["ACTIVITY_DAYS", "CONTACT_COLUMNS", "CONTACT_HEADER", "COST_COLUMNS", "COST_HEADER", "COST_PER_CONTACT",
-           "DIRT_RATES", "GROUP_ACTIVITY_COLUMNS", "GROUP_ACTIVITY_HEADER", "GROUP_MEMBER_COLUMNS",
+           "DELETION_COLUMNS", "DELETION_HEADER", "DELETION_RATE", "DIRT_RATES", "GROUP_ACTIVITY_COLUMNS", "GROUP_ACTIVITY_HEADER", "GROUP_MEMBER_COLUMNS",
            "GROUP_MEMBER_HEADER", "ORDER_COLUMNS", "ORDER_HEADER", "SampleData", "generate"]
 
 #: Injected dirt, by table, as ``code -> rate``. The codes are the ones written
@@ -293,8 +293,8 @@ class SampleData:
         ``person_id``, ``dirt`` and the true values (see ``docs/sample.md``).
     paths : dict of str to pathlib.Path
         ``contacts``, ``orders``, ``contacts_truth``, ``orders_truth``,
-        ``costs``, ``group_members``, ``group_activity`` -> the files
-        written; empty when ``out`` was None.
+        ``costs``, ``group_members``, ``group_activity``, ``deletions`` ->
+        the files written; empty when ``out`` was None.
     costs : pandas.DataFrame
         The channel cost sheet (月份, 渠道, 投放费用): monthly spend per paid
         channel, from each channel's new contacts times its cost per contact
@@ -306,6 +306,9 @@ class SampleData:
         :data:`ACTIVITY_DAYS` days up to ``end``). Export headers and text
         values with ``format="export"``, canonical typed columns with
         ``format="parquet"``.
+    deletions : pandas.DataFrame
+        WeCom's deletion log (流失客户): one row per contact deleted after
+        being added (外部联系人ID, 删除时间, 删除方, 跟进员工), by time.
     """
 
     contacts: pd.DataFrame
@@ -316,6 +319,7 @@ class SampleData:
     costs: pd.DataFrame | None = None
     group_members: pd.DataFrame | None = None
     group_activity: pd.DataFrame | None = None
+    deletions: pd.DataFrame | None = None
 
 
 def generate(out: str | PathLike | None = None, *, customers: int = 3000, seed: int = 0,
@@ -396,24 +400,26 @@ def generate(out: str | PathLike | None = None, *, customers: int = 3000, seed: 
         data = _export_frames(sim, cal)
         data.costs = _channel_costs(sim, cal, int(seed))
         data.group_members, data.group_activity = _export_groups(_groups(sim, cal, int(seed)), sim, cal)
+        data.deletions = _export_deletions(_deletions(sim, cal, int(seed)), sim, cal)
         del sim
         if out is not None:
             data.paths = _write_export(data, Path(out), cal)
         return data
     costs = _channel_costs(sim, cal, int(seed))
     members, activity = _parquet_groups(_groups(sim, cal, int(seed)), sim, cal)
+    deletions = _parquet_deletions(_deletions(sim, cal, int(seed)), sim, cal)
     tables = _parquet_tables(sim, cal)
     del sim
     paths = _write_parquet(tables, Path(out)) if out is not None else {}
     if out is not None:
         paths["costs"] = Path(out) / "channel_costs.parquet"
         costs.rename(columns=dict(zip(COST_HEADER, COST_COLUMNS))).to_parquet(paths["costs"], index=False)
-        for name, table in (("group_members", members), ("group_activity", activity)):
+        for name, table in (("group_members", members), ("group_activity", activity), ("deletions", deletions)):
             paths[name] = Path(out) / f"{name}.parquet"
             pq.write_table(table, paths[name], compression="zstd")
     frames = {name: _to_pandas(tables.pop(name)) for name in list(tables)}
     return SampleData(**frames, paths=paths, costs=costs, group_members=members.to_pandas(),
-                      group_activity=activity.to_pandas())
+                      group_activity=activity.to_pandas(), deletions=deletions.to_pandas())
 
 
 #: Yuan per new contact by channel: materials and staff time for 门店活码 and
@@ -574,6 +580,64 @@ def _parquet_groups(g, sim, cal) -> tuple[pa.Table, pa.Table]:
         S.MESSAGES: pa.array(g.a_msgs, type=pa.int64()),
     })
     return members, activity
+
+
+#: Headers of ``deletions.csv`` and the canonical columns of ``deletions.parquet``.
+DELETION_HEADER = ("外部联系人ID", "删除时间", "删除方", "跟进员工")
+DELETION_COLUMNS = (S.CUSTOMER_ID, S.DELETED_AT, S.DELETED_BY, S.STAFF)
+#: Base chance that a person's first contact is deleted some time after being
+#: added, before the channel and buyer weights of :func:`_deletions`.
+DELETION_RATE = 0.06
+_DELETED_BY_TEXT = ("客户删除员工", "员工删除客户")
+
+
+def _deletions(sim, cal, seed: int) -> SimpleNamespace:
+    """Contacts deleted after being added: WeCom's 流失客户 list.
+
+    Only a person's first contact (``c_kind == 0``) is deleted. Live-stream
+    and 小红书 contacts and people who never buy are deleted more often; most
+    deletions are by the customer. Its own random stream, so adding it changed
+    none of the other files.
+    """
+    rng = np.random.default_rng([seed, 20261125])
+    base = np.flatnonzero((sim.c_kind == 0) & (sim.c_pid >= 0))
+    bought = np.zeros(int(sim.c_pid.max()) + 1, dtype=bool)
+    pids = sim.o_pid[sim.o_pid >= 0]
+    bought[pids[pids < len(bought)]] = True
+    ch = sim.c_ch[base]
+    w = np.select([ch == _LIVE, ch == _XHS, ch == _REF], [2.2, 1.8, 0.5], 1.0)
+    w = w * np.where(bought[sim.c_pid[base]], 0.35, 1.6)
+    p = np.minimum(DELETION_RATE * w / w.mean(), 0.9)
+    hit = rng.random(len(base)) < p
+    row = base[hit]
+    # most deletions come soon after adding (the promotion is over), some much later
+    soon = rng.random(len(row)) < 0.5
+    days = np.where(soon, rng.exponential(7.0, len(row)), rng.exponential(90.0, len(row)))
+    at = sim.c_sec[row] + 3600 + (days * 86400).astype(np.int64)
+    keep = at <= cal.end_sec
+    row, at = row[keep], at[keep]
+    by = (rng.random(len(row)) < 0.2).astype(np.int8)  # 0 customer (80%), 1 staff
+    order = np.argsort(at, kind="stable")
+    return SimpleNamespace(row=row[order], at=at[order], by=by[order])
+
+
+def _export_deletions(d, sim, cal) -> pd.DataFrame:
+    ext = _ascii_strings(sim.ext_ids[sim.c_ext[d.row]]) if len(d.row) else np.zeros(0, str)
+    return pd.DataFrame({
+        DELETION_HEADER[0]: ext,
+        DELETION_HEADER[1]: _local_text(cal, d.at),
+        DELETION_HEADER[2]: np.asarray(_DELETED_BY_TEXT, dtype=object)[d.by],
+        DELETION_HEADER[3]: np.asarray(_STAFF, dtype=object)[sim.c_staff[d.row]],
+    }, dtype="str")
+
+
+def _parquet_deletions(d, sim, cal) -> pa.Table:
+    return pa.table({
+        S.CUSTOMER_ID: _arrow_strings(sim.ext_ids[sim.c_ext[d.row]]).cast(pa.string()),
+        S.DELETED_AT: _timestamps(cal, d.at),
+        S.DELETED_BY: pa.array(np.asarray(_DELETED_BY_TEXT, dtype=object)[d.by], type=pa.string()),
+        S.STAFF: pa.array(np.asarray(_STAFF, dtype=object)[sim.c_staff[d.row]], type=pa.string()),
+    })
 
 
 # --- calendar -------------------------------------------------------------------------
@@ -1831,7 +1895,8 @@ def _write_export(data: SampleData, out: Path, cal) -> dict[str, Path]:
              "contacts_truth": out / "truth" / "contacts_truth.csv",
              "orders_truth": out / "truth" / "orders_truth.csv",
              "costs": out / "channel_costs.xlsx",
-             "group_members": out / "group_members.csv", "group_activity": out / "group_activity.csv"}
+             "group_members": out / "group_members.csv", "group_activity": out / "group_activity.csv",
+             "deletions": out / "deletions.csv"}
     buf = io.StringIO()
     buf.write(f"企业微信客户列表,导出时间:{export}\r\n")
     w = csv.writer(buf, lineterminator="\r\n")
@@ -1840,7 +1905,8 @@ def _write_export(data: SampleData, out: Path, cal) -> dict[str, Path]:
     paths["contacts"].write_bytes(buf.getvalue().encode("gb18030"))
     paths["orders"].write_bytes(_xlsx_bytes(data.orders, export))
     paths["costs"].write_bytes(_xlsx_bytes(data.costs, export, COST_HEADER, "渠道费用"))
-    for name, title in (("group_members", "企业微信客户群成员"), ("group_activity", "客户群成员发言统计(近180天)")):
+    for name, title in (("group_members", "企业微信客户群成员"), ("group_activity", "客户群成员发言统计(近180天)"),
+                        ("deletions", "企业微信流失客户(删除记录)")):
         buf = io.StringIO()
         buf.write(f"{title},导出时间:{export}\r\n")
         w = csv.writer(buf, lineterminator="\r\n")
