@@ -1068,3 +1068,11 @@ def test_loop_report_passes_group_tables(orders, contacts, members, activity):
     assert joins.to_dict() == {"A": 3, "B": 2}
     assert by.set_index("id").loc["gmv", "note"] == "gmv cannot be split by group"
     assert ((by["value"].isna()) == (by["note"] != "")).all()
+
+
+def test_loop_report_when_every_metric_fails_still_lists_them_all(orders):
+    """No contacts and by="channel": nothing can be split, every row says why (no crash)."""
+    report = metrics.loop_report(orders, None, **JAN, by="channel")
+    assert report["id"].tolist() == list(metrics.REGISTRY)
+    assert report["value"].isna().all() and (report["note"] != "").all()
+    assert {"channel", "value", "numerator", "denominator"} <= set(report.columns)

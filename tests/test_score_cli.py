@@ -87,6 +87,11 @@ def test_cdnow_master_through_clean_and_score(tmp_path):
     assert main(["clean", "--orders", str(tmp_path / "cdnow_orders.csv"), "--out", str(tmp_path / "clean")]) == 0
     assert main(["score", "--data", str(tmp_path / "clean"), "--as-of", "1997-12-31",
                  "--out", str(tmp_path / "score")]) == 0
+    # orders only (no contacts): the loop metrics still run, saying what needs contacts
+    assert main(["metrics", "--data", str(tmp_path / "clean"), "--start", "1997-01-01", "--end", "1997-06-30",
+                 "--as-of", "1998-06-30", "--out", str(tmp_path / "metrics")]) == 0
+    loop = pd.read_csv(tmp_path / "metrics/metrics.csv", encoding="utf-8-sig", keep_default_na=False)
+    assert loop.set_index("id").at["gmv", "value"] != "" and loop.set_index("id").at["new_contacts", "note"] != ""
     scores = pd.read_csv(tmp_path / "score/scores.csv", encoding="utf-8-sig", dtype={"customer_id": str})
     assert len(scores) == 23_570
     # judged on the 90 days after as_of, which nothing in scoring saw

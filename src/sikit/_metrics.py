@@ -1545,7 +1545,10 @@ def loop_report(orders: pd.DataFrame, contacts: pd.DataFrame | None = None, *, s
         # to_dict, not iterrows: a row Series would cast a NaN value to NaT beside the dates
         for group, row in table.to_dict(orient="index").items():
             rows.append({**head, **({by: group} if by else {}), **row, "note": ""})
+    first = ["id", "name_zh", "name_en", *([by] if by else []), "value", "numerator", "denominator"]
     out = pd.DataFrame(rows)
+    # When every metric failed (e.g. no contacts and by="channel") there is no value column yet.
+    out = out.reindex(columns=[*first, *[c for c in out.columns if c not in first]])
     # An empty value always says why: nobody in the base is not the same as "0".
     silent = out["value"].isna() & (out["note"] == "")
     if UNCOSTED in out.columns:
@@ -1555,8 +1558,6 @@ def loop_report(orders: pd.DataFrame, contacts: pd.DataFrame | None = None, *, s
             for n in out.loc[unknown, UNCOSTED]]
         silent &= ~unknown
     out.loc[silent, "note"] = "no customers or orders in the base for this period"
-    first = ["id", "name_zh", "name_en", *([by] if by else []), "value", "numerator", "denominator"]
-    out = out.reindex(columns=[*first, *[c for c in out.columns if c not in first]])
     defs = {m.id: (m.definition_zh, m.definition_en) for m in REGISTRY.values()}
     out["definition_zh"] = out["id"].map(lambda i: defs[i][0])
     out["definition_en"] = out["id"].map(lambda i: defs[i][1])
