@@ -7,6 +7,7 @@ import io
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 
 CONTACT_HEADER = ["外部联系人ID", "客户名称", "手机号", "unionid", "添加时间", "添加渠道", "跟进员工", "企业标签", "备注"]
 CONTACT_ROWS = [
@@ -53,3 +54,12 @@ def write_xlsx(path: Path, header, rows, *, title_rows=0):
         ws.append(r)
     wb.save(path)
     return path
+
+
+# Contacts for the side tables (groups, deletions): wmA and wmA2 are one person
+# (same unionid), so the customer keeps wmA, the earlier contact.
+TWO_ACCOUNT_CONTACTS = pd.DataFrame({
+    "外部联系人ID": ["wmA", "wmA2", "wmB", "wmC"],
+    "unionid": ["u1", "u1", "u2", "u3"],
+    "添加时间": ["2026-01-01 10:00", "2026-01-03 10:00", "2026-01-02 10:00", "2026-01-02 11:00"],
+})

@@ -7,6 +7,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from _export_files import TWO_ACCOUNT_CONTACTS as CONTACTS
+
 import sikit
 from sikit import _schema as S
 from sikit._cli import main
@@ -31,12 +33,6 @@ wmZ,2026-01-09 10:00,staff,,
 # line 3 kept; 4 the same customer and time again: merged into 3; 5 wmA deleted again later: kept;
 # 6 kept, 删除方 not recognised (set empty); 7 no id; 8, 9 no usable time; 10 empty; 11, 12 kept.
 
-# wmA and wmA2 are one person (same unionid): the customer keeps wmA, the earlier contact.
-CONTACTS = pd.DataFrame({
-    "外部联系人ID": ["wmA", "wmA2", "wmB", "wmC"],
-    "unionid": ["u1", "u1", "u2", "u3"],
-    "添加时间": ["2026-01-01 10:00", "2026-01-03 10:00", "2026-01-02 10:00", "2026-01-02 11:00"],
-})
 
 
 @pytest.fixture

@@ -7,6 +7,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from _export_files import TWO_ACCOUNT_CONTACTS as CONTACTS
+
 import sikit
 from sikit import _schema as S
 from sikit._cli import main
@@ -45,12 +47,6 @@ ACTIVITY = """客户群成员发言统计
 2026-01-07,直播粉丝1群,wmZ,4
 """
 
-# wmA and wmA2 are one person (same unionid): the customer keeps wmA, the earlier contact.
-CONTACTS = pd.DataFrame({
-    "外部联系人ID": ["wmA", "wmA2", "wmB", "wmC"],
-    "unionid": ["u1", "u1", "u2", "u3"],
-    "添加时间": ["2026-01-01 10:00", "2026-01-03 10:00", "2026-01-02 10:00", "2026-01-02 11:00"],
-})
 
 
 @pytest.fixture

@@ -26,18 +26,41 @@ def _cmd_sample(args: argparse.Namespace) -> int:
     return 0
 
 
+#: The exports `sikit clean` and `sikit run` take: (option / clean() keyword, help).
+INPUTS = {
+    "contacts": "contact export (CSV/TSV/XLSX/Parquet)",
+    "orders": "order export (CSV/TSV/XLSX/Parquet)",
+    "costs": "channel cost sheet (渠道, 月份, 投放费用)",
+    "group_members": "customer group member list (群名称, 外部联系人ID, 入群时间, 退群时间)",
+    "group_activity": "customer group daily activity (日期, 群名称, 外部联系人ID, 发言数)",
+    "deletions": "contact deletion log, 流失客户/删除记录 (外部联系人ID, 删除时间, 删除方)",
+}
+
+
+def _add_inputs(p: argparse.ArgumentParser, required=()) -> None:
+    for name, what in INPUTS.items():
+        p.add_argument("--" + name.replace("_", "-"), action="append", required=name in required,
+                       help=f"{what}; repeatable")
+
+
+def _add_common(p: argparse.ArgumentParser, *, data: bool, as_of: str | None) -> None:
+    """--data / --as-of / --lang, the options the analysis commands share."""
+    if data:
+        p.add_argument("--data", required=True,
+                       help="folder written by `sikit clean` (orders.parquet, contacts.parquet, ...)")
+    if as_of:
+        p.add_argument("--as-of", required=True, help=as_of)
+    p.add_argument("--lang", choices=["zh", "en"], default="zh", help="language of the printed report")
+
+
 def _cmd_clean(args: argparse.Namespace) -> int:
     from ._clean import clean
 
-    costs = getattr(args, "costs", None)
-    members = getattr(args, "group_members", None)
-    activity = getattr(args, "group_activity", None)
-    deletions = getattr(args, "deletions", None)
-    if not any((args.contacts, args.orders, costs, members, activity, deletions)):
-        raise SikitInputError("nothing to clean: give --contacts FILE, --orders FILE, --costs FILE, "
-                              "--group-members FILE, --group-activity FILE and/or --deletions FILE")
-    result = clean(contacts=args.contacts or None, orders=args.orders or None, costs=costs or None,
-                   group_members=members or None, group_activity=activity or None, deletions=deletions or None)
+    given = {name: getattr(args, name, None) or None for name in INPUTS}
+    if not any(given.values()):
+        raise SikitInputError("nothing to clean: give " + ", ".join(
+            f"--{n.replace('_', '-')} FILE" for n in INPUTS) + " (any of them)")
+    result = clean(**given)
     paths = result.write(args.out)
     print(result.summary(lang=args.lang))
     print()
@@ -97,24 +120,24 @@ def _cmd_score(args: argparse.Namespace) -> int:
     return 0
 
 
+def _round_floats(df: pd.DataFrame) -> pd.DataFrame:
+    return df.round({col: 6 for col in df.columns if pd.api.types.is_float_dtype(df[col])})
+
+
 def _cmd_metrics(args: argparse.Namespace) -> int:
-    from ._load import read_clean, read_clean_costs, read_clean_deletions, read_clean_groups
+    from ._load import read_clean, read_clean_extras
     from ._metrics import cohort_retention, group_lifecycle, loop_report
     from ._privacy import write_csv
 
     orders, contacts = read_clean(args.data)
-    tables = {"costs": read_clean_costs(args.data)}
-    tables["members"], tables["activity"] = read_clean_groups(args.data)
-    tables["deletions"] = read_clean_deletions(args.data)
+    tables = read_clean_extras(args.data)
     as_of = args.as_of or args.end
     report = loop_report(orders, contacts, start=args.start, end=args.end, as_of=as_of, **tables)
     by_channel = loop_report(orders, contacts, start=args.start, end=args.end, as_of=as_of, by="channel", **tables)
     cohorts = cohort_retention(orders, as_of=as_of, max_periods=12)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    def rounded(df):
-        return df.round({col: 6 for col in df.columns if pd.api.types.is_float_dtype(df[col])})
-
+    rounded = _round_floats
     paths = [
         write_csv(rounded(report), out / "metrics.csv"),
         write_csv(rounded(by_channel), out / "metrics_by_channel.csv"),
@@ -138,11 +161,9 @@ def _cmd_metrics(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    """clean, segment and score in one go, each step's files in ``--out``."""
+    """clean, segment, score and the loop metrics in one go, each step's files in ``--out``."""
     ns = argparse.Namespace
-    code = _cmd_clean(ns(contacts=args.contacts, orders=args.orders, costs=args.costs,
-                         group_members=args.group_members, group_activity=args.group_activity,
-                         deletions=args.deletions, out=args.out, lang=args.lang))
+    code = _cmd_clean(ns(**{name: getattr(args, name) for name in INPUTS}, out=args.out, lang=args.lang))
     print()
     _cmd_segment(ns(data=args.out, as_of=args.as_of, out=args.out, n_layers=args.n_layers, lang=args.lang))
     print()
@@ -171,59 +192,40 @@ def build_parser() -> argparse.ArgumentParser:
                    help="export: GB18030 CSV + XLSX as real tools write them; parquet: canonical columns")
     p.set_defaults(func=_cmd_sample)
 
-    p = sub.add_parser("clean", help="clean contact and/or order exports with every row accounted for")
-    p.add_argument("--contacts", action="append", help="contact export (CSV/TSV/XLSX/Parquet); repeatable")
-    p.add_argument("--orders", action="append", help="order export (CSV/TSV/XLSX/Parquet); repeatable")
-    p.add_argument("--costs", action="append", help="channel cost sheet (渠道, 月份, 投放费用); repeatable")
-    p.add_argument("--group-members", action="append",
-                   help="customer group member list (群名称, 外部联系人ID, 入群时间, 退群时间); repeatable")
-    p.add_argument("--group-activity", action="append",
-                   help="customer group daily activity (日期, 群名称, 外部联系人ID, 发言数); repeatable")
-    p.add_argument("--deletions", action="append",
-                   help="contact deletion log, 流失客户/删除记录 (外部联系人ID, 删除时间, 删除方); repeatable")
+    p = sub.add_parser("clean", help="clean exports with every row accounted for")
+    _add_inputs(p)
     p.add_argument("--out", required=True, help="folder for the clean tables and the report")
-    p.add_argument("--lang", choices=["zh", "en"], default="zh", help="language of the printed report")
+    _add_common(p, data=False, as_of=None)
     p.set_defaults(func=_cmd_clean)
 
     p = sub.add_parser("segment", help="layer every customer known at a date (k-means layers + 8-class RFM)")
-    p.add_argument("--data", required=True, help="folder written by `sikit clean` (orders.parquet, contacts.parquet)")
-    p.add_argument("--as-of", required=True, help="the day to describe, e.g. 2026-10-31; later data are ignored")
+    _add_common(p, data=True, as_of="the day to describe, e.g. 2026-10-31; later data are ignored")
     p.add_argument("--out", required=True, help="folder for layers.csv and layers_profile.csv")
     p.add_argument("--n-layers", type=_n_layers, default="auto", help="'auto' (silhouette, k=3..8) or a number")
-    p.add_argument("--lang", choices=["zh", "en"], default="zh", help="language of the printed summary")
     p.set_defaults(func=_cmd_segment)
 
     p = sub.add_parser("score", help="probability that each buyer buys again within a horizon, backtested")
-    p.add_argument("--data", required=True, help="folder written by `sikit clean` (orders.parquet, contacts.parquet)")
-    p.add_argument("--as-of", required=True, help="the day to score at, e.g. 2026-10-31; later data are ignored")
+    _add_common(p, data=True, as_of="the day to score at, e.g. 2026-10-31; later data are ignored")
     p.add_argument("--horizon", type=int, default=90, help="days ahead (default 90)")
     p.add_argument("--out", required=True, help="folder for scores.csv, targets.csv and backtest.json")
-    p.add_argument("--lang", choices=["zh", "en"], default="zh", help="language of the printed summary")
     p.set_defaults(func=_cmd_score)
 
     p = sub.add_parser("metrics", help="the private-domain loop in numbers for a period (one registry of definitions)")
-    p.add_argument("--data", required=True, help="folder written by `sikit clean` (orders.parquet, contacts.parquet)")
+    _add_common(p, data=True, as_of=None)
     p.add_argument("--start", required=True, help="first day of the period, e.g. 2026-01-01")
     p.add_argument("--end", required=True, help="last day of the period, e.g. 2026-06-30")
     p.add_argument("--as-of", help="how far the data may be seen, for metrics that look past the period "
                                    "(回购率, conversion within N days); default: --end")
     p.add_argument("--out", required=True,
                    help="folder for metrics.csv, metrics_by_channel.csv, cohort_retention.csv (and group_lifecycle.csv)")
-    p.add_argument("--lang", choices=["zh", "en"], default="zh", help="language of the printed summary")
     p.set_defaults(func=_cmd_metrics)
 
     p = sub.add_parser("run", help="clean, segment, score and the loop metrics in one go")
-    p.add_argument("--contacts", action="append", required=True, help="contact export; repeatable")
-    p.add_argument("--orders", action="append", required=True, help="order export; repeatable")
-    p.add_argument("--costs", action="append", help="channel cost sheet; repeatable (optional)")
-    p.add_argument("--group-members", action="append", help="customer group member list; repeatable (optional)")
-    p.add_argument("--group-activity", action="append", help="customer group daily activity; repeatable (optional)")
-    p.add_argument("--deletions", action="append", help="contact deletion log (流失客户); repeatable (optional)")
-    p.add_argument("--as-of", required=True, help="the day to describe and score, e.g. 2026-10-31")
+    _add_inputs(p, required=("contacts", "orders"))
+    _add_common(p, data=False, as_of="the day to describe and score, e.g. 2026-10-31")
     p.add_argument("--out", required=True, help="folder for every output file")
     p.add_argument("--n-layers", type=_n_layers, default="auto", help="'auto' or a number of buyer layers")
     p.add_argument("--horizon", type=int, default=90, help="repurchase horizon in days (default 90)")
-    p.add_argument("--lang", choices=["zh", "en"], default="zh", help="language of the printed reports")
     p.set_defaults(func=_cmd_run)
     return parser
 

@@ -425,21 +425,28 @@ def read_clean(folder) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     return pd.read_parquet(orders), (pd.read_parquet(contacts) if contacts.is_file() else None)
 
 
-def read_clean_costs(folder) -> pd.DataFrame | None:
-    """The clean ``channel_costs.parquet`` that ``sikit clean --costs`` wrote, or None."""
-    path = Path(folder) / "channel_costs.parquet"
+#: Optional clean tables of a ``sikit clean`` folder, by the name the metrics take them under.
+CLEAN_EXTRAS = {"costs": "channel_costs", "members": "group_members", "activity": "group_activity",
+                "deletions": "deletions"}
+
+
+def _optional_parquet(folder, stem: str) -> pd.DataFrame | None:
+    path = Path(folder) / f"{stem}.parquet"
     return pd.read_parquet(path) if path.is_file() else None
+
+
+def read_clean_extras(folder) -> dict[str, pd.DataFrame | None]:
+    """The optional clean tables ``sikit clean`` wrote (costs, group members and activity,
+    deletions), keyed as the metrics take them; None where a table was not cleaned."""
+    return {key: _optional_parquet(folder, stem) for key, stem in CLEAN_EXTRAS.items()}
 
 
 def read_clean_groups(folder) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
     """The clean ``group_members.parquet`` and ``group_activity.parquet`` that
     ``sikit clean --group-members/--group-activity`` wrote, each or None."""
-    folder = Path(folder)
-    paths = (folder / "group_members.parquet", folder / "group_activity.parquet")
-    return tuple(pd.read_parquet(p) if p.is_file() else None for p in paths)
+    return _optional_parquet(folder, "group_members"), _optional_parquet(folder, "group_activity")
 
 
 def read_clean_deletions(folder) -> pd.DataFrame | None:
     """The clean ``deletions.parquet`` that ``sikit clean --deletions`` wrote, or None."""
-    path = Path(folder) / "deletions.parquet"
-    return pd.read_parquet(path) if path.is_file() else None
+    return _optional_parquet(folder, "deletions")

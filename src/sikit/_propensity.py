@@ -322,10 +322,11 @@ class RepurchaseModel:
         day = as_of_day(as_of)
         if not (isinstance(self.horizon, int | np.integer) and self.horizon >= 1):
             raise SikitInputError(f"horizon must be a whole number of days >= 1, got {self.horizon!r}")
-        now = propensity_features(orders, day, self.horizon, contacts)
-        if len(now) < self.min_customers:
+        # Only a head count here: the full features at as_of are built when scoring.
+        buyers = paid_orders(orders, day)[S.CUSTOMER_ID].nunique()
+        if buyers < self.min_customers:
             raise SikitInputError(
-                f"too few customers for a propensity: {len(now)} bought at or before {day:%Y-%m-%d}, "
+                f"too few customers for a propensity: {buyers} bought at or before {day:%Y-%m-%d}, "
                 f"need {self.min_customers}"
             )
         windows = self._windows(orders, contacts, day)
