@@ -107,6 +107,44 @@ def test_gmv_orders_buyers(orders):
     assert _value("buyers", orders) == 4         # a, b, c, f
 
 
+def test_active_customers(orders, contacts):
+    # the 30 days ending on Jan 31 are Jan 2..31: paid orders of a, b, c, f -> 4 (d's Dec 31 is outside)
+    assert _value("active_customers", orders) == 4
+    # 20 days, Jan 12..31: a (Jan 20), c (Jan 31 23:30) -> 2; b's Jan 12 order was refunded, f's was Jan 8
+    assert _value("active_customers", orders, window_days=20) == 2
+    # a stock at the end: the period start does not matter
+    out = compute("active_customers", orders, start="2026-01-31", end="2026-01-31")
+    assert out["value"].iloc[0] == 4 and out["end"].iloc[0] == pd.Timestamp("2026-01-31")
+    # by month, each month's 30 days up to its end: January 4; Feb 28 -> Jan 30..Feb 28: c (Jan 31 and
+    # Feb 1), d (Feb 10), b (Feb 20) -> 3; a's March order is after the end
+    months = compute("active_customers", orders, start="2026-01-01", end="2026-02-28", by="month")
+    assert list(months["value"]) == [4, 3]
+    with pytest.raises(SikitInputError, match="window_days must be a whole number of days >= 1, got 0"):
+        compute("active_customers", orders, **JAN, window_days=0)
+
+
+def test_active_customers_by_channel_and_store(orders, contacts):
+    # the channel of the contact known at Jan 31: 门店活码 a; 包裹卡 b; NA c (added in February), f (no contact)
+    by_channel = compute("active_customers", orders, contacts, **JAN, by="channel")["value"]
+    assert by_channel.iloc[:2].to_dict() == {"包裹卡": 1, "门店活码": 1}
+    assert pd.isna(by_channel.index[2]) and by_channel.iloc[2] == 2
+    assert by_channel.sum() == 4
+    # a period of one week still lists every channel active in the 30-day window (the week has only c)
+    week = compute("active_customers", orders, contacts, start="2026-01-25", end="2026-01-31", by="channel")
+    pd.testing.assert_series_equal(week["value"], by_channel)
+    # store x a, c, f; store y a (Jan 5 18:00), b
+    assert compute("active_customers", orders, **JAN, by="store")["value"].to_dict() == {"x": 3, "y": 2}
+
+
+def test_active_customers_are_point_in_time(orders):
+    # a paid order just after the end (Feb 1 00:05 local, still Jan 31 in UTC) changes nothing
+    later = pd.concat([orders, _orders([("z", "2026-02-01 00:05", 10.0, S.PAID, "x")])], ignore_index=True)
+    assert _value("active_customers", later) == 4
+    # one on the last day of the window counts
+    inside = pd.concat([orders, _orders([("z", "2026-01-31 23:59", 10.0, S.PAID, "x")])], ignore_index=True)
+    assert _value("active_customers", inside) == 5
+
+
 def test_aov_and_arpu(orders):
     out = compute("aov", orders, **JAN)
     assert out["value"].iloc[0] == pytest.approx(340 / 7)   # GMV / paid orders
@@ -305,7 +343,7 @@ def test_describe_lists_every_metric():
 
 
 def test_public_namespace():
-    assert set(metrics.__all__) == {"describe", "compute", "REGISTRY", "Metric", "cohort_retention",
+    assert set(metrics.__all__) == {"describe", "compute", "REGISTRY", "Metric", "cohort_retention", "acquisition",
                                     "referral_tree", "top_referrers", "referred_vs_other", "loop_report",
                                     "group_lifecycle", "LIFECYCLE_RULE"}
     assert all(hasattr(metrics, name) for name in metrics.__all__)
@@ -509,6 +547,100 @@ def test_net_contact_growth_needs_the_deletion_log(people):
     assert _value("net_contact_growth", None, contacts=people, deletions=later) == 1
 
 
+def test_pool_size(people):
+    # added by the end of Jan 31: a, b (December), g, h, i, j, k -> 7 (m is February's; n has no added_at)
+    assert _value("pool_size", None, contacts=people) == 7
+    # deleted by then: b (Jan 9), h (Jan 30 and 31), k (Jan 31 23:50, 20 minutes after being added) -> 7 - 3 = 4;
+    # zz is no contact, a's deletion (Feb 3) is after the end
+    gone = _deletions(DELETIONS)
+    assert _value("pool_size", None, contacts=people, deletions=gone) == 4          # a, g, i, j
+    # a stock at the end: the period start does not matter
+    assert compute("pool_size", None, people, start="2026-01-31", end="2026-01-31",
+                   deletions=gone)["value"].iloc[0] == 4
+    # by month, the stock at each month's end: Dec a, b = 2; Jan 4; Feb + m - a (Feb 3) = 4 (g, i, j, m)
+    months = compute("pool_size", None, people, start="2025-12-01", end="2026-02-28", by="month", deletions=gone)
+    assert list(months["value"]) == [2, 4, 4]
+    # a customer deleted (Jan 5) and added again (Jan 20) is in the pool again
+    back = _people(PEOPLE + [("p", "2026-01-20 10:00", "包裹卡", "李", None)])
+    again = _deletions(DELETIONS + [("p", "2026-01-05 10:00", "staff")])
+    assert _value("pool_size", None, contacts=back, deletions=again) == 5
+    with pytest.raises(SikitInputError, match="pool_size counts contacts: pass contacts="):
+        compute("pool_size", None, None, **JAN)
+
+
+def test_pool_size_by_channel(people):
+    gone = _deletions(DELETIONS)
+    by_channel = compute("pool_size", None, people, **JAN, by="channel", deletions=gone)["value"]
+    # in the pool at Jan 31: a, i 门店活码; j 包裹卡; g 朋友圈/老带新; 公众号's only contact k was deleted -> 0.
+    # Every channel of a contact added by the end is a group, not only those of January's contacts
+    assert by_channel.to_dict() == {"公众号": 0, "包裹卡": 1, "朋友圈/老带新": 1, "门店活码": 2}
+    assert by_channel.sum() == 4
+    # without the log: a, i | b, j | g, h | k
+    plain = compute("pool_size", None, people, **JAN, by="channel")["value"]
+    assert plain.to_dict() == {"公众号": 1, "包裹卡": 2, "朋友圈/老带新": 2, "门店活码": 2}
+    by_staff = compute("pool_size", None, people, **JAN, by="staff", deletions=gone)["value"]
+    assert by_staff.to_dict() == {"李": 2, "王": 2}     # 李 i, j (b deleted); 王 a, g (h, k deleted)
+
+
+def test_pool_size_is_point_in_time(people):
+    gone = _deletions(DELETIONS)
+    # a contact added and a deletion just after the end (Feb 1 00:10 local) change nothing
+    later_people = _people(PEOPLE + [("z", "2026-02-01 00:10", "门店活码", "王", None)])
+    later_gone = _deletions(DELETIONS + [("g", "2026-02-01 00:10", "customer"), ("i", "2026-03-01 10:00", "staff")])
+    for by in (None, "channel", "staff"):
+        pd.testing.assert_frame_equal(compute("pool_size", None, people, **JAN, by=by, deletions=gone),
+                                      compute("pool_size", None, later_people, **JAN, by=by, deletions=later_gone))
+
+
+def test_acquisition_by_month_and_channel(people):
+    period = {"start": "2025-12-25", "end": "2026-03-31"}
+    table = metrics.acquisition(people, **period)
+    # Dec 25..31: b 包裹卡 (a on Dec 20 is before the start); January g, h 朋友圈/老带新, i 门店活码, j 包裹卡,
+    # k 公众号; February m 朋友圈/老带新; March nobody (a row of zeros); n has no added_at
+    assert table.index.tolist() == ["2025-12", "2026-01", "2026-02", "2026-03"]
+    assert table.columns.tolist()[:2] == ["朋友圈/老带新", "包裹卡"]       # most new contacts first
+    assert table.to_dict() == {
+        "朋友圈/老带新": {"2025-12": 0, "2026-01": 2, "2026-02": 1, "2026-03": 0},
+        "包裹卡": {"2025-12": 1, "2026-01": 1, "2026-02": 0, "2026-03": 0},
+        "公众号": {"2025-12": 0, "2026-01": 1, "2026-02": 0, "2026-03": 0},
+        "门店活码": {"2025-12": 0, "2026-01": 1, "2026-02": 0, "2026-03": 0},
+    }
+    assert (table.dtypes == "int64").all() and (table.index.name, table.columns.name) == ("month", "channel")
+    # the grand total is the new_contacts metric: b, g, h, i, j, k, m = 7
+    assert table.to_numpy().sum() == 7 == compute("new_contacts", None, people, **period)["value"].iloc[0]
+    # by month it is new_contacts by month
+    months = compute("new_contacts", None, people, **period, by="month")["value"]
+    assert table.sum(axis=1).tolist() == months.tolist()
+
+
+def test_acquisition_unknown_channel_duplicates_and_point_in_time(people):
+    # q has no channel and r a blank one: 未知渠道, last; g added again in February through 门店活码
+    # counts once, in January (its earliest addition) -- as new_contacts counts distinct customers
+    more = _people(PEOPLE + [("q", "2026-01-05 10:00", None, "王", None), ("r", "2026-01-06 10:00", "  ", "王", None),
+                             ("g", "2026-02-10 10:00", "门店活码", "李", None)])
+    table = metrics.acquisition(more, start="2026-01-01", end="2026-02-28")
+    assert table.columns[-1] == "未知渠道" and table.loc["2026-01", "未知渠道"] == 2
+    assert table["朋友圈/老带新"].tolist() == [2, 1] and table["门店活码"].tolist() == [1, 0]
+    total = compute("new_contacts", None, more, start="2026-01-01", end="2026-02-28")["value"].iloc[0]
+    assert table.to_numpy().sum() == total == 8        # g, h, i, j, k, q, r | m (g again not counted)
+    # contacts added after the end change nothing
+    later = _people(PEOPLE + [("z", "2026-02-01 00:10", "门店活码", "王", None)])
+    pd.testing.assert_frame_equal(metrics.acquisition(later, **JAN), metrics.acquisition(people, **JAN))
+    # by staff; and a period with no new contacts is all months, no columns
+    assert metrics.acquisition(people, **JAN, by="staff").loc["2026-01"].to_dict() == {"王": 3, "李": 2}
+    empty = metrics.acquisition(people, start="2026-05-01", end="2026-06-30")
+    assert empty.index.tolist() == ["2026-05", "2026-06"] and empty.shape == (2, 0)
+
+
+def test_acquisition_errors(people):
+    with pytest.raises(SikitInputError, match="by must be one of channel, staff"):
+        metrics.acquisition(people, **JAN, by="store")
+    with pytest.raises(SikitInputError, match="before start"):
+        metrics.acquisition(people, start="2026-01-31", end="2026-01-01")
+    with pytest.raises(SikitInputError, match="lack required column.*channel"):
+        metrics.acquisition(people.drop(columns=S.CHANNEL), **JAN)
+
+
 def test_conversion_rate(people, funnel):
     out = compute("conversion_rate", funnel, people, **JAN, as_of="2026-03-31")
     # base g, h, i, k (j bought before being added); converted g (day 2), i (day 0), k (day 20) -> 3 / 4
@@ -640,6 +772,15 @@ def test_sample_referred_customers_buy_more(sample):
     assert tree.attrs["cycles"] == 0 and tree["size"].sum() - len(tree) == sample.contacts[S.REFERRER_ID].notna().sum()
     share = compute("referral_share", None, sample.contacts, start="2024-01-01", end="2026-10-31")
     assert 0.05 < share["value"].iloc[0] < 0.25
+
+
+def test_sample_acquisition_adds_up_to_new_contacts(sample):
+    for period in ({"start": "2024-01-01", "end": "2026-10-31"}, {"start": "2025-03-15", "end": "2025-09-10"}):
+        table = metrics.acquisition(sample.contacts, **period)
+        new = compute("new_contacts", None, sample.contacts, **period)["value"].iloc[0]
+        assert new > 0 and table.to_numpy().sum() == new
+        months = pd.period_range(period["start"], period["end"], freq="M").strftime("%Y-%m").tolist()
+        assert table.index.tolist() == months
 
 
 def test_loop_report_has_every_metric_once_and_keeps_failures_with_a_reason(orders, contacts):

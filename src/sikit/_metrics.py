@@ -7,10 +7,13 @@ so orders after ``end`` never change a value. The one exception is
 ``end``; it therefore takes an explicit ``as_of`` and refuses to run until
 that next period has fully passed.
 
-This module holds the repurchase family: GMV, orders, buyers, AOV, ARPU,
+This module holds the repurchase family: GMV, orders, buyers, active
+customers (buyers of the last 30 days up to ``end``), AOV, ARPU,
 purchase frequency, repurchase rate, return-purchase rate, plus the cohort
-retention matrix; the acquisition family (引流: new contacts, referral
-share, net growth and lost contacts from the deletion log ``deletions=``); the conversion family
+retention matrix; the acquisition family (引流: new contacts, the pool size
+at ``end``, referral share, net growth and lost contacts from the deletion
+log ``deletions=``, plus :func:`acquisition`, new contacts by month and
+channel); the conversion family
 (转化: conversion rate within N days of being added, days to the first
 purchase, first order value); and the fission family (裂变: invitations per
 referrer, K-factor, plus :func:`referral_tree`, :func:`top_referrers` and
@@ -41,7 +44,11 @@ gives the total.
 
 Contact metrics (``Metric.base == "contacts"``) count the contacts *added*
 in the period (local day of ``added_at``); a contact without ``added_at``
-cannot be placed in time and is never counted. Conversion metrics follow
+cannot be placed in time and is never counted. Two metrics are stocks at
+the end of the period instead (``Metric.at_end``) and ignore its start:
+``pool_size`` (contacts added by ``end`` and not deleted by then) and
+``active_customers`` (buyers in the ``window_days`` ending on ``end``).
+Conversion metrics follow
 each contact for ``within_days`` after the day it was added and see orders
 only up to ``as_of`` (default: the period end); contacts whose window has
 not closed by ``as_of`` are left out of the base rather than counted as
@@ -62,7 +69,7 @@ from . import _schema as S
 from ._errors import SikitInputError, require_columns
 from ._features import _local_day, as_of_day, paid_orders
 
-__all__ = ["Metric", "REGISTRY", "describe", "compute", "cohort_retention", "DIMENSIONS",
+__all__ = ["Metric", "REGISTRY", "describe", "compute", "cohort_retention", "acquisition", "DIMENSIONS",
            "referral_tree", "top_referrers", "referred_vs_other", "group_lifecycle", "LIFECYCLE_RULE"]
 
 _DAY = "order_day"
@@ -109,6 +116,10 @@ class Metric:
     #: the dimensions by= accepts for this metric
     by: tuple = _ALL_DIMS
     needs_orders: bool = True
+    #: True for a stock at the end of the period (pool_size, active_customers): the start is
+    #: ignored, and by= finds its groups among what is known at the end (contacts added by
+    #: then, orders of the window ending on it), not among what the period added.
+    at_end: bool = False
 
 
 # --- helpers ---------------------------------------------------------------------------
@@ -126,6 +137,19 @@ def _paid_between(orders: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) 
     # paid_orders already cuts at the end of `end`; only the lower bound is left
     paid = paid_orders(orders, end)
     return paid[paid[_DAY] >= start]
+
+
+def _window_start(end: pd.Timestamp, window_days) -> pd.Timestamp:
+    """First day of the ``window_days`` days ending on ``end`` (both included).
+
+    Examples
+    --------
+    >>> _window_start(pd.Timestamp("2026-01-31"), 30)
+    Timestamp('2026-01-02 00:00:00')
+    """
+    if not isinstance(window_days, (int, np.integer)) or isinstance(window_days, bool) or window_days < 1:
+        raise SikitInputError(f"window_days must be a whole number of days >= 1, got {window_days!r}")
+    return end - pd.Timedelta(days=int(window_days) - 1)
 
 
 def _purchases(paid: pd.DataFrame, merge_same_day: bool) -> pd.DataFrame:
@@ -171,6 +195,11 @@ def _orders(orders, contacts, *, start, end):
 
 def _buyers(orders, contacts, *, start, end):
     return {"value": int(_paid_between(orders, start, end)[S.CUSTOMER_ID].nunique())}
+
+
+def _active_customers(orders, contacts, *, start, end, window_days):
+    # the buyers of the window ending on end, wherever the period starts
+    return _buyers(orders, contacts, start=_window_start(end, window_days), end=end)
 
 
 def _aov(orders, contacts, *, start, end):
@@ -275,6 +304,22 @@ def _net_contact_growth(orders, contacts, *, start, end, deletions):
     contacts = _need_contacts(contacts, "net_contact_growth")
     lost = _lost(deletions, start, end, "net_contact_growth")
     return {"value": int(_added_between(contacts, start, end)[S.CUSTOMER_ID].nunique()) - lost}
+
+
+def _pool_size(orders, contacts, *, start, end, deletions):
+    """Customers in the pool at the end of ``end``: added by then, and not deleted since their last addition."""
+    known = _known_at(_need_contacts(contacts, "pool_size"), end)
+    ids = _ids(known[S.CUSTOMER_ID]).to_numpy(dtype=object)
+    # groupby leaves out a missing id; a customer deleted and added again is in the pool again
+    added = pd.Series(_wall(known[S.ADDED_AT], "contacts: added_at").to_numpy()).groupby(ids).max()
+    if deletions is None:
+        return {"value": int(len(added))}
+    deletions = _need_deletions(deletions, "pool_size")
+    at = _wall(deletions[DELETED_AT], "deletions: deleted_at")
+    seen = (at.dt.normalize() <= end).to_numpy(dtype=bool)     # a deletion after end is not known yet
+    deleted = pd.Series(at[seen].to_numpy()).groupby(_ids(deletions[S.CUSTOMER_ID])[seen].to_numpy(dtype=object)).max()
+    gone = (deleted.reindex(added.index) >= added).to_numpy(dtype=bool)   # never deleted: NaT compares False
+    return {"value": int((~gone).sum())}
 
 
 def _lost_contacts(orders, contacts, *, start, end, deletions):
@@ -818,6 +863,13 @@ REGISTRY: dict[str, Metric] = {m.id: m for m in [
            "周期内至少有一笔已付款订单的去重客户数。",
            "Number of distinct customers with at least one paid order in the period.",
            "customer", {}, _buyers),
+    Metric("active_customers", "活跃客户数(近30天)", "active customers (30 days)",
+           "截至周期末(含当天)近 window_days 天(默认30天)内至少有一笔已付款订单的去重客户数:"
+           "活跃客户数 = 窗口 [周期末−N+1, 周期末] 内的购买人数(期末存量,与周期开始日无关;周期末之后的订单不看)。",
+           "Number of distinct customers with at least one paid order in the window_days days (default 30) "
+           "ending on the period end, that day included: active customers = buyers in [end − N + 1, end] "
+           "(a stock at the end: the period start is ignored; nothing after end is seen).",
+           "customer", {"window_days": 30}, _active_customers, at_end=True),
     Metric("aov", "客单价", "average order value (AOV)",
            "周期内每笔已付款订单的平均净实付金额:客单价 = GMV / 订单数。",
            "Mean net amount per paid order in the period: AOV = GMV / paid orders.",
@@ -849,6 +901,16 @@ REGISTRY: dict[str, Metric] = {m.id: m for m in [
            "Number of distinct customers whose (earliest) added_at falls on a day in the period: "
            "new contacts = Σ customers added in the period.",
            "customer", {}, _new_contacts, base="contacts", by=("channel", "staff", "month"), needs_orders=False),
+    Metric("pool_size", "私域客户数", "customers in the private pool",
+           "周期末在私域里的去重客户数(期末存量,不是周期内的流量,与周期开始日无关):私域客户数 = 添加时间(本地日)"
+           "不晚于周期末的客户 − 其中在周期末前(含当天)被删除且之后没有再添加的客户(扣除需要删除记录表 deletions=;"
+           "不给时不扣除任何人,即曾添加过的客户数)。",
+           "Number of distinct customers in the private pool at the end of the period (a stock at the end, not a "
+           "flow: the period start is ignored): pool size = customers added on or before the end (local day) − "
+           "those deleted on or before the end and not added again since (subtracting needs the deletion log, "
+           "deletions=; without it nobody is subtracted and this counts every customer ever added).",
+           "customer", {"deletions": None}, _pool_size, base="contacts", by=("channel", "staff", "month"),
+           needs_orders=False, at_end=True),
     Metric("net_contact_growth", "客户净增长", "net contact growth",
            "周期内新增客户数减去周期内被删除的客户数:净增长 = 新增客户数 − 删除客户数(删除按删除时间的本地日计,"
            "需要删除记录表 deletions=,即企微流失客户/删除记录导出;按渠道/员工时删除记在被删客户联系人的渠道/员工下)。",
@@ -999,7 +1061,7 @@ def describe(lang: str = "zh") -> pd.DataFrame:
     --------
     >>> describe("en").loc[lambda d: d["id"] == "repurchase_rate", ["name", "params"]]
                   name              params
-    6  repurchase rate  merge_same_day=True
+    7  repurchase rate  merge_same_day=True
     """
     if lang not in ("zh", "en"):
         raise SikitInputError(f"lang must be 'zh' or 'en', got {lang!r}")
@@ -1042,14 +1104,18 @@ def _group_labels(orders: pd.DataFrame, contacts, by: str, end: pd.Timestamp) ->
 
 
 def _split_contacts(metric: Metric, orders, contacts, start, end, by, params) -> pd.DataFrame:
-    """One row per value of ``by`` among the contacts added in the period, computed on those contacts."""
+    """One row per value of ``by`` among the contacts added in the period, computed on those contacts.
+
+    A stock at the end (``metric.at_end``: pool_size) has a group per value among the contacts added
+    by ``end`` instead, and passes the whole deletion log to every group: its contacts pick their own.
+    """
     contacts = _need_contacts(contacts, metric.id, [by])
     labels = contacts[by]
-    groups = pd.unique(_added_between(contacts, start, end)[by])
+    groups = pd.unique((_known_at(contacts, end) if metric.at_end else _added_between(contacts, start, end))[by])
     if metric.id == "lost_contacts":
         groups = pd.unique(pd.Series([], dtype="object"))
     deletions, del_labels = params.get("deletions"), None
-    if "deletions" in metric.params:
+    if "deletions" in metric.params and not metric.at_end:
         # a deletion goes to the channel/staff of the deleted customer's contact (NA: no contact), and a
         # group is also one that only lost contacts in the period, so the groups add up to the total
         deletions = _need_deletions(deletions, metric.id)
@@ -1104,7 +1170,8 @@ def compute(metric_id: str, orders: pd.DataFrame, contacts: pd.DataFrame | None 
         Clean orders: ``customer_id``, ``order_time``, ``net_amount``,
         ``status`` (and ``store`` for ``by="store"``). Only paid orders count.
         May be None for contact metrics that use no orders (new_contacts,
-        net_contact_growth, referral_share, invitations_per_referrer, k_factor).
+        pool_size, net_contact_growth, referral_share, invitations_per_referrer,
+        k_factor).
     contacts : DataFrame, optional
         Clean contacts (one row per customer); needed for ``by="channel"``,
         ``by="staff"`` and every contact metric.
@@ -1136,7 +1203,9 @@ def compute(metric_id: str, orders: pd.DataFrame, contacts: pd.DataFrame | None 
         ``costs=`` (channel, month "YYYY-MM", spend) for cost_per_contact,
         cac and ltv_cac; ``members=`` and ``activity=`` (the clean group
         tables) for the 社群 metrics; ``deletions=`` (the clean deletion log)
-        for net_contact_growth and lost_contacts.
+        for net_contact_growth and lost_contacts (required) and pool_size
+        (optional: without it nobody is subtracted); ``window_days=`` for
+        active_customers.
 
     Returns
     -------
@@ -1204,9 +1273,10 @@ def compute(metric_id: str, orders: pd.DataFrame, contacts: pd.DataFrame | None 
     if metric.base == "contacts":
         return _split_contacts(metric, orders, contacts, start, end, by, params)
     labels = _group_labels(orders, contacts, by, end)
-    # only groups that bought in the period; the group of a row is fixed, so a
-    # group's later orders (return_rate) stay in it
-    in_period = _paid_between(orders, start, end).index
+    # only groups that bought in the period (active_customers: in its window); the group of a
+    # row is fixed, so a group's later orders (return_rate) stay in it
+    first = _window_start(end, params["window_days"]) if metric.at_end else start
+    in_period = _paid_between(orders, first, end).index
     groups = pd.unique(labels.loc[in_period])
     rows, index = [], []
     for g in groups:
@@ -1292,6 +1362,77 @@ def cohort_retention(orders: pd.DataFrame, *, as_of, freq: str = "M", max_period
         return counts.astype("Int64").where(observed, pd.NA)
     size = counts[0].replace(0, np.nan)
     return counts.div(size, axis=0).astype("float64").where(observed, np.nan)
+
+
+# --- acquisition: new contacts by month and channel -----------------------------------------
+
+#: How a table labels contacts without a channel (or staff), in zh and en: the zh label is the
+#: one :func:`acquisition` writes, the charts show the one of their language.
+UNKNOWN: dict[str, tuple[str, str]] = {S.CHANNEL: ("未知渠道", "unknown channel"), S.STAFF: ("未知员工", "unknown staff")}
+
+
+def acquisition(contacts: pd.DataFrame, start, end, by: str = "channel") -> pd.DataFrame:
+    """New contacts (引流) per month of ``[start, end]`` and channel: where the private pool grows from.
+
+    Counts as the ``new_contacts`` metric: distinct customers with an
+    ``added_at`` on a local day in the period, each once, in the month and
+    channel of their earliest addition in it; a contact without ``added_at``
+    is never counted. So the table adds up to
+    ``compute("new_contacts", None, contacts, start=start, end=end)``.
+
+    Parameters
+    ----------
+    contacts : DataFrame
+        Clean contacts with ``customer_id``, ``added_at`` and ``by``.
+    start, end : date-like
+        First and last local day of the period, both inclusive; the first and
+        last month count only their days inside it.
+    by : {"channel", "staff"}
+        The contact attribute of the columns; a missing (or blank) one is
+        labelled 未知渠道 (未知员工 for staff).
+
+    Returns
+    -------
+    DataFrame of new contacts (int64), indexed by ``month`` ("YYYY-MM", every
+    month from start's to end's, months without new contacts as 0), one
+    column per channel (most new contacts first, the unknown one last).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> contacts = pd.DataFrame({
+    ...     "customer_id": ["a", "b", "c", "d", "e"],
+    ...     "added_at": pd.to_datetime(["2026-01-05", "2026-01-20", "2026-03-02", "2026-03-09", "2026-04-01"]),
+    ...     "channel": ["包裹卡", "门店活码", "门店活码", None, "包裹卡"],
+    ... })
+    >>> acquisition(contacts, "2026-01-01", "2026-03-31")
+    channel  门店活码  包裹卡  未知渠道
+    month
+    2026-01     1    1     0
+    2026-02     0    0     0
+    2026-03     1    0     1
+    """
+    start, end = _day(start, "start"), _day(end, "end")
+    if end < start:
+        raise SikitInputError(f"end ({end:%Y-%m-%d}) is before start ({start:%Y-%m-%d})")
+    if by not in UNKNOWN:
+        raise SikitInputError(f"by must be one of {', '.join(UNKNOWN)} (a contact attribute), got {by!r}")
+    contacts = _need_contacts(contacts, "acquisition", [by])
+    new = _added_between(contacts, start, end)
+    new = new[new[S.CUSTOMER_ID].notna().to_numpy()].sort_values(S.ADDED_AT, kind="stable")
+    new = new.drop_duplicates(S.CUSTOMER_ID)           # each customer once, at their earliest addition
+    month = _local_day(new[S.ADDED_AT]).dt.strftime("%Y-%m").to_numpy(dtype=object)
+    unknown = UNKNOWN[by][0]
+    label = _ids(new[by]).fillna(unknown).to_numpy(dtype=object)
+    months = pd.Index(pd.period_range(start, end, freq="M").strftime("%Y-%m"), name="month", dtype="object")
+    counts = pd.Series(1, index=pd.MultiIndex.from_arrays([month, label])).groupby(level=[0, 1]).sum()
+    table = counts.unstack(fill_value=0).reindex(index=months, fill_value=0) if len(counts) else (
+        pd.DataFrame(index=months, columns=pd.Index([], dtype="object")))
+    totals = table.sum()
+    order = sorted(table.columns, key=lambda ch: (ch == unknown, -int(totals[ch]), str(ch)))
+    table = table[order].astype("int64")
+    table.index.name, table.columns.name = "month", by
+    return table
 
 
 # --- fission: referral trees, top referrers, referred vs other ------------------------------
@@ -1525,7 +1666,8 @@ def loop_report(orders: pd.DataFrame, contacts: pd.DataFrame | None = None, *, s
     tables) are passed the same way to the 社群 metrics that take them;
     without them those rows say which table is missing. So is ``deletions``
     (the clean deletion log: customer_id, deleted_at, deleted_by) to
-    net_contact_growth and lost_contacts.
+    net_contact_growth and lost_contacts, and to pool_size (which without
+    it counts every contact added by ``end``, as its definition says).
     """
     rows = []
     for metric in REGISTRY.values():
