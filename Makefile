@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 SAMPLE := data/sample
 OUT    := out/sample
 
-.PHONY: demo test bench system-deps sample clean
+.PHONY: demo dashboard screenshots test bench system-deps sample clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,34 +21,56 @@ $(VENV)/.dev: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	touch $@ $(VENV)/.runtime
 
-# Debian packages the tests need: a CJK font so charts render Chinese.
+# Debian packages the tests need: a CJK font so charts render Chinese (and an emoji font for
+# the nicknames in the dashboard's tables), and chromium for the
+# dashboard's browser test (Playwright drives it; Playwright's own browser download needs internet).
 system-deps:
-	@if ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then \
+	@missing=""; \
+	fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || missing="$$missing fonts-noto-cjk fontconfig"; \
+	fc-list 2>/dev/null | grep -qi "Noto Color Emoji" || missing="$$missing fonts-noto-color-emoji"; \
+	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
-	    echo "installing fonts-noto-cjk"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk fontconfig >/dev/null; \
+	    echo "installing$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	  else \
-	    echo "warning: no CJK font and no root/apt-get: install fonts-noto-cjk for Chinese chart labels"; \
+	    echo "warning: missing$$missing and no root/apt-get: install them (CJK chart labels, the dashboard's browser test)"; \
 	  fi; \
 	fi
 
 AS_OF  := 2026-10-31
 
-# clean, segment, score and measure the loop on the committed sample (`sikit run`: every step in one go)
-demo: $(VENV)/.runtime
-	$(BIN)/sikit run --contacts $(SAMPLE)/contacts.csv --orders $(SAMPLE)/orders.xlsx --costs $(SAMPLE)/channel_costs.xlsx \
-	  --group-members $(SAMPLE)/group_members.csv --group-activity $(SAMPLE)/group_activity.csv \
-	  --deletions $(SAMPLE)/deletions.csv \
+RUN    := $(BIN)/sikit run --contacts $(SAMPLE)/contacts.csv --orders $(SAMPLE)/orders.xlsx \
+	  --costs $(SAMPLE)/channel_costs.xlsx --group-members $(SAMPLE)/group_members.csv \
+	  --group-activity $(SAMPLE)/group_activity.csv --deletions $(SAMPLE)/deletions.csv \
 	  --as-of $(AS_OF) --out $(OUT)
 
-test: $(VENV)/.dev system-deps
+# clean, segment, score and measure the loop on the committed sample (`sikit run`: every step in one go),
+# then serve the dashboard on it (prints the URL; Ctrl-C stops it)
+demo: $(VENV)/.runtime
+	$(RUN)
+	$(BIN)/sikit dashboard --data $(OUT)
+
+# notebooks/04_dashboard.ipynb shows the demo's folder: `make test` makes it when it is missing
+$(OUT)/backtest.json: | $(VENV)/.runtime
+	$(RUN)
+
+# serve the dashboard on what `make demo` wrote (http://127.0.0.1:8866/)
+dashboard: $(VENV)/.runtime
+	$(BIN)/sikit dashboard --data $(OUT)
+
+test: $(VENV)/.dev system-deps $(OUT)/backtest.json
 	$(BIN)/python -m pytest -q tests src/sikit notebooks --nbval --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg
 
 # Rewrite the committed sample (deterministic: same seed, same files).
 sample: $(VENV)/.runtime
 	$(BIN)/sikit sample --out $(SAMPLE) --customers 3000 --seed 0
 
-bench: $(VENV)/.dev
+# the README's screenshots of the four dashboard tabs, taken by the browser test
+screenshots: $(VENV)/.dev system-deps
+	SIKIT_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest -q tests/test_dashboard_browser.py -k every_tab_renders
+
+bench: $(VENV)/.dev system-deps
 	$(BIN)/python benchmarks/run.py
 
 clean:

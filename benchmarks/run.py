@@ -20,6 +20,7 @@ ROOT = HERE.parent
 SIKIT = [sys.executable, "-m", "sikit._cli"]
 sys.path.insert(0, str(HERE))
 from bgnbd import main as bgnbd_main  # noqa: E402
+from dashboard import main as dashboard_main  # noqa: E402
 from identity import main as identity_main  # noqa: E402
 
 
@@ -99,6 +100,13 @@ def main() -> int:
         identity_main(["--more"])
     with contextlib.redirect_stdout(bg):
         bgnbd_main(["--repeat", "15"])
+    dash = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(dash):
+            dashboard_main([])
+    except (Exception, SystemExit) as exc:  # noqa: BLE001 - a missing browser must not lose the other figures
+        print(f"dashboard benchmark failed: {exc!r}", file=sys.stderr)
+        dash = io.StringIO(f"not measured: {type(exc).__name__}: {exc} (needs chromium: `make system-deps`)")
     text = "\n".join([
         "# Benchmark results",
         "",
@@ -117,6 +125,10 @@ def main() -> int:
         "## BG/NBD in process (`benchmarks/bgnbd.py --repeat 15`)",
         "",
         bg.getvalue().strip(),
+        "",
+        "## The dashboard in headless Chromium (`benchmarks/dashboard.py`)",
+        "",
+        dash.getvalue().strip(),
         "",
     ])
     (HERE / "RESULTS.md").write_text(text, encoding="utf-8")

@@ -13,6 +13,8 @@ import matplotlib.text  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
 
+import pandas as pd  # noqa: E402
+
 import sikit  # noqa: E402
 from sikit._plot import cjk_font, configure_plotting, plot_clean_report  # noqa: E402
 
@@ -240,8 +242,6 @@ def test_plot_gains_without_lift_panel(repurchase):
 def _importance_stub(importance, chosen="gradient_boosting"):
     import types
 
-    import pandas as pd
-
     return types.SimpleNamespace(importance_=pd.DataFrame(importance, columns=["feature", "importance", "std"]),
                                  chosen_=chosen, horizon=60)
 
@@ -318,14 +318,20 @@ def tree(sample):
 IDS = re.compile(r"c_[0-9a-f]{8}|wm[0-9A-Za-z]{10}|1\d{10}")
 
 
-def test_funnel_renders_chinese_bars_sorted_by_contacts(funnel_table):
-    if cjk_font() is None:
+def _draw(plot, data, lang="zh", **kwargs):
+    """The chart, drawn with a missing glyph as an error; skipped in Chinese where no CJK font is installed."""
+    if lang == "zh" and cjk_font() is None:
         pytest.skip("no CJK font on this machine (make test installs fonts-noto-cjk)")
-    t = funnel_table
     with warnings.catch_warnings():
         warnings.filterwarnings("error", message=".*[Gg]lyph.*missing.*")
-        fig = sikit.plot_funnel(t, lang="zh")
+        fig = plot(data, lang=lang, **kwargs)
         fig.canvas.draw()
+    return fig
+
+
+def test_funnel_renders_chinese_bars_sorted_by_contacts(funnel_table):
+    t = funnel_table
+    fig = _draw(sikit.plot_funnel, t)
     try:
         ax = fig.axes[0]
         assert CJK.search(_title(fig)) and "30 天" in _title(fig)
@@ -341,8 +347,6 @@ def test_funnel_renders_chinese_bars_sorted_by_contacts(funnel_table):
 
 
 def test_funnel_in_english_labels_unknown_channel_and_shows_no_ids(funnel_table):
-    import pandas as pd
-
     # channel labels are the table's own: give them English names, plus a missing channel
     t = funnel_table.copy()
     t.index = pd.Index([f"channel {i}" for i in range(1, len(t))] + [None], name="channel", dtype="object")
@@ -357,14 +361,50 @@ def test_funnel_in_english_labels_unknown_channel_and_shows_no_ids(funnel_table)
         plt.close(fig)
 
 
+@pytest.fixture(scope="module")
+def acquisition_table(sample):
+    return sikit.metrics.acquisition(sample.contacts, start="2025-11-01", end="2026-10-31")
+
+
+def test_acquisition_chart_renders_chinese_stacked_bars(acquisition_table):
+    t = acquisition_table
+    fig = _draw(sikit.plot_acquisition, t)
+    try:
+        ax = fig.axes[0]
+        assert CJK.search(_title(fig)) and f"{int(t.to_numpy().sum()):,}" in _title(fig)
+        # one stack of bars per channel, one bar per month; the stacks' tops are the month totals
+        assert [len(c) for c in ax.containers] == [len(t)] * t.shape[1]
+        tops = [p.get_y() + p.get_height() for p in ax.containers[-1]]
+        assert tops == pytest.approx(t.sum(axis=1).tolist())
+        assert [x.get_text() for x in ax.get_xticklabels()] == t.index.tolist()
+        assert [x.get_text() for x in ax.get_legend().get_texts()] == [str(c) for c in t.columns]
+        assert not any(IDS.search(x) for x in _texts(fig))
+    finally:
+        plt.close(fig)
+
+
+def test_acquisition_chart_in_english_labels_unknown_channel(acquisition_table):
+    import pandas as pd
+
+    # channel labels are the table's own: give them English names, plus the unknown channel
+    t = acquisition_table.iloc[:, :3].copy()
+    t.columns = pd.Index(["store QR", "parcel card", "未知渠道"], name="channel")
+    fig = sikit.plot_acquisition(t, lang="en")
+    try:
+        texts = _texts(fig)
+        assert _title(fig).startswith("new contacts per month by channel")
+        assert not any(CJK.search(x) for x in texts)
+        assert "unknown channel" in [x.get_text() for x in fig.axes[0].get_legend().get_texts()]
+    finally:
+        plt.close(fig)
+    empty = sikit.plot_acquisition(t.iloc[:, :0], lang="en")
+    assert "no new contacts in the period" in _texts(empty)
+    plt.close(empty)
+
+
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_referrals_chart_ranks_roots_without_ids(tree, lang):
-    if lang == "zh" and cjk_font() is None:
-        pytest.skip("no CJK font on this machine (make test installs fonts-noto-cjk)")
-    with warnings.catch_warnings():
-        warnings.filterwarnings("error", message=".*[Gg]lyph.*missing.*")
-        fig = sikit.plot_referrals(tree, lang=lang, top=7)
-        fig.canvas.draw()
+    fig = _draw(sikit.plot_referrals, tree, lang, top=7)
     try:
         ax = fig.axes[0]
         texts = _texts(fig)
@@ -421,14 +461,9 @@ def _lifecycle():
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_group_health_chart(lang):
-    if lang == "zh" and cjk_font() is None:
-        pytest.skip("no CJK font on this machine (make test installs fonts-noto-cjk)")
     life = _lifecycle()
     assert set(life["stage"]) == {"growing", "stable", "declining"}
-    with warnings.catch_warnings():
-        warnings.filterwarnings("error", message=".*[Gg]lyph.*missing.*")
-        fig = sikit.plot_group_health(life, lang=lang)
-        fig.canvas.draw()
+    fig = _draw(sikit.plot_group_health, life, lang)
     try:
         ax = fig.axes[0]
         texts = _texts(fig)
@@ -462,4 +497,21 @@ def test_group_health_chart_top_and_empty():
     try:
         assert "no groups to compare" in _texts(fig)
     finally:
+        plt.close(fig)
+
+
+def test_propensity_histogram_counts_every_score_in_its_band_colour():
+    from sikit._propensity import BANDS, band_of
+
+    p = pd.Series([0.05, 0.2, 0.29, 0.31, 0.5, 0.61, 0.9, 0.95, 0.99])
+    scores = pd.DataFrame({"p_repurchase": p, "band": band_of(p)})
+    for lang in ("zh", "en"):
+        fig = _draw(sikit.plot_propensity, scores, lang=lang)
+        ax = fig.axes[0]
+        heights = [patch.get_height() for patch in ax.patches]
+        assert sum(heights) == len(scores)  # every customer in one bar
+        labels = [t.get_text() for t in ax.get_legend().get_texts()]
+        assert labels == (["低", "中", "高"] if lang == "zh" else ["low", "medium", "high"])
+        cuts = sorted(line.get_xdata()[0] for line in ax.get_lines())
+        assert cuts == [BANDS["中"], BANDS["高"]]
         plt.close(fig)

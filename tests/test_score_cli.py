@@ -21,14 +21,8 @@ FULL_PHONE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
 
 
 @pytest.fixture(scope="module")
-def run_out(tmp_path_factory):
-    out = tmp_path_factory.mktemp("run")
-    code = main(["run", "--contacts", str(SAMPLE / "contacts.csv"), "--orders", str(SAMPLE / "orders.xlsx"),
-                 "--costs", str(SAMPLE / "channel_costs.xlsx"), "--group-members", str(SAMPLE / "group_members.csv"),
-                 "--group-activity", str(SAMPLE / "group_activity.csv"),
-                 "--deletions", str(SAMPLE / "deletions.csv"), "--as-of", "2026-10-31", "--out", str(out)])
-    assert code == 0
-    return out
+def run_out(sample_run):
+    return sample_run
 
 
 def test_run_writes_every_step(run_out):

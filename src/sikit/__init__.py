@@ -11,7 +11,7 @@ from ._clean import CleanResult, clean
 from ._errors import SikitInputError
 from ._load import (read_contacts, read_costs, read_deletions, read_group_activity, read_group_members,
                     read_orders)
-from ._privacy import mask_phone, mask_pii, neutralize_formulas, pseudonymous_id
+from ._privacy import mask_name, mask_phone, mask_pii, neutralize_formulas, pseudonymous_id
 
 __version__ = "0.1.0"
 
@@ -26,6 +26,7 @@ __all__ = [
     "clean",
     "configure_plotting",
     "features",
+    "mask_name",
     "mask_phone",
     "mask_pii",
     "metrics",
@@ -33,6 +34,7 @@ __all__ = [
     "migration_flows",
     "migration_summary",
     "neutralize_formulas",
+    "plot_acquisition",
     "plot_clean_report",
     "plot_cohort",
     "plot_funnel",
@@ -43,6 +45,7 @@ __all__ = [
     "plot_layers",
     "plot_migration",
     "plot_pareto",
+    "plot_propensity",
     "plot_referrals",
     "plot_reliability",
     "plot_rfm_classes",
@@ -63,9 +66,11 @@ __all__ = [
 ]
 
 _LAZY = {
-    **dict.fromkeys(["configure_plotting", "plot_clean_report", "plot_cohort", "plot_funnel", "plot_gains",
-                     "plot_group_health", "plot_importance", "plot_k_selection", "plot_layers", "plot_migration",
-                     "plot_pareto", "plot_referrals", "plot_reliability", "plot_rfm_classes"], "._plot"),
+    **dict.fromkeys(["configure_plotting", "plot_acquisition", "plot_clean_report", "plot_cohort", "plot_funnel",
+                     "plot_gains", "plot_group_health", "plot_importance", "plot_k_selection", "plot_layers",
+                     "plot_migration", "plot_pareto", "plot_propensity", "plot_referrals", "plot_reliability",
+                     "plot_rfm_classes"],
+                    "._plot"),
     **dict.fromkeys(["Layering", "LayeringStabilityWarning"], "._layers"),
     **dict.fromkeys(["Segmentation", "segment"], "._segment"),
     **dict.fromkeys(["RepurchaseModel", "target_list"], "._propensity"),

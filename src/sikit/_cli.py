@@ -179,6 +179,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return code
 
 
+def _cmd_dashboard(args: argparse.Namespace) -> int:
+    """Serve the dashboard on a `sikit run` folder with Voila until Ctrl-C (see _serve.py)."""
+    from ._serve import serve
+
+    return serve(args.data, port=args.port, ip=args.ip, show_pii=args.show_pii, lang=args.lang,
+                 token=args.token, no_token=args.no_token)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sikit", description="Private-domain (私域) customer analytics.")
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
@@ -227,6 +235,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--n-layers", type=_n_layers, default="auto", help="'auto' or a number of buyer layers")
     p.add_argument("--horizon", type=int, default=90, help="repurchase horizon in days (default 90)")
     p.set_defaults(func=_cmd_run)
+
+    p = sub.add_parser("dashboard", help="serve the interactive dashboard on a `sikit run` folder (Voila)")
+    p.add_argument("--data", required=True, help="folder written by `sikit run` (orders.parquet, layers.csv, ...)")
+    p.add_argument("--port", type=int, default=8866, help="port to listen on (default 8866)")
+    p.add_argument("--ip", default="127.0.0.1",
+                   help="address to listen on (default 127.0.0.1: this machine only; any other needs a token)")
+    p.add_argument("--show-pii", action="store_true", help="show full phone numbers and names (default: masked)")
+    p.add_argument("--lang", choices=["zh", "en"], default="zh", help="language the page opens in")
+    tokens = p.add_mutually_exclusive_group()
+    tokens.add_argument("--token", help="access token for a non-loopback --ip (default: a random one)")
+    tokens.add_argument("--no-token", action="store_true",
+                        help="no token on a non-loopback --ip: only behind the company's auth/VPN")
+    p.set_defaults(func=_cmd_dashboard)
     return parser
 
 

@@ -22,6 +22,7 @@ from matplotlib.ticker import MaxNLocator, PercentFormatter
 __all__ = [
     "configure_plotting",
     "cjk_font",
+    "plot_acquisition",
     "plot_clean_report",
     "plot_cohort",
     "plot_funnel",
@@ -253,6 +254,56 @@ def plot_cohort(matrix: pd.DataFrame, lang: str = "zh"):
     return fig
 
 
+def _channel_label(value, zh: bool, by: str = "channel") -> str:
+    """A channel (or staff) as shown: a missing one, or the table's 未知渠道, reads 未知渠道 / unknown channel."""
+    from ._metrics import UNKNOWN
+
+    names = UNKNOWN.get(by, UNKNOWN["channel"])
+    return names[0 if zh else 1] if pd.isna(value) or value == names[0] else str(value)
+
+
+def plot_acquisition(table: pd.DataFrame, lang: str = "zh"):
+    """New contacts per month, stacked by channel (引流): where the private pool grows from.
+
+    One bar per month, one colour per channel (the table's column order, the
+    largest channel at the bottom), the month's total above its bar; months
+    without new contacts keep an empty place.
+
+    Parameters
+    ----------
+    table : DataFrame
+        :func:`sikit.metrics.acquisition`: months ("YYYY-MM") by channels
+        (or staff), new contacts. The labels are the table's own (the unknown
+        channel reads 未知渠道 / unknown channel).
+    lang : {"zh", "en"}
+    """
+    by = table.columns.name or "channel"
+    zh, fig, ax = _start(lang, (min(max(6.5, 1.8 + 0.32 * len(table)), 16), 4.8))
+    total = int(table.to_numpy().sum())
+    who = ("员工" if zh else "staff") if by == "staff" else ("渠道" if zh else "channel")
+    ax.set_title(f"每月新增客户数(按{who},共 {total:,} 人)" if zh
+                 else f"new contacts per month by {who} ({total:,} in all)")
+    x = np.arange(len(table))
+    bottom = np.zeros(len(table))
+    for col, color in zip(table.columns, sns.color_palette(n_colors=max(table.shape[1], 1))):
+        values = table[col].to_numpy(dtype=float)
+        ax.bar(x, values, 0.75, bottom=bottom, color=color, label=_channel_label(col, zh, by))
+        bottom += values
+    if total:
+        ax.bar_label(ax.containers[-1], labels=[f"{int(v):,}" if v else "" for v in bottom], padding=2, fontsize=8)
+        ax.legend(title=who, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=9)
+    else:
+        ax.text(0.5, 0.5, "周期内没有新增客户" if zh else "no new contacts in the period", ha="center", va="center",
+                transform=ax.transAxes)
+    ax.set_xticks(x, [str(m) for m in table.index], rotation=90 if len(table) > 12 else 0, fontsize=8)
+    ax.set_xlim(-0.6, len(table) - 0.4)
+    ax.set_ylim(0, max(float(bottom.max(initial=0.0)), 1.0) * 1.12)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlabel("添加月份" if zh else "month added")
+    ax.set_ylabel("新增客户数" if zh else "new contacts")
+    return fig
+
+
 def plot_funnel(table: pd.DataFrame, lang: str = "zh", within_days: int | None = None):
     """Conversion by channel: contacts added, and how many of them bought within N days.
 
@@ -280,8 +331,7 @@ def plot_funnel(table: pd.DataFrame, lang: str = "zh", within_days: int | None =
         within_days = REGISTRY["conversion_rate"].params["within_days"]
     zh, fig, ax = _start(lang, (8.5, 1.2 + 0.5 * max(len(table), 1)))
     data = table.sort_values("denominator", ascending=False, kind="stable")
-    unknown = "未知渠道" if zh else "unknown channel"
-    labels = [unknown if pd.isna(ch) else str(ch) for ch in data.index]
+    labels = [_channel_label(ch, zh) for ch in data.index]
     y = np.arange(len(data))
     palette = sns.color_palette()
     added = data["denominator"].to_numpy(dtype=float)
@@ -526,6 +576,31 @@ def plot_gains(model, lang: str = "zh", lift: bool = True):
     fig.suptitle(f"按所选{name}的得分从高到低联系:前 {x[i]:.0%} 的客户覆盖了 {y[i]:.0%} 的复购客户(回测)" if zh
                  else f"contacting in order of the chosen score ({name}): the top {x[i]:.0%} of customers "
                       f"held {y[i]:.0%} of the repeat buyers (backtest)")
+    return fig
+
+
+def plot_propensity(scores: pd.DataFrame, lang: str = "zh"):
+    """Histogram of ``p_repurchase`` coloured by band, the band cut-offs marked (dashed).
+
+    Parameters
+    ----------
+    scores : DataFrame
+        ``scores.csv`` / :meth:`RepurchaseModel.score`: ``p_repurchase`` and ``band`` (高/中/低).
+    lang : {"zh", "en"}
+    """
+    from ._propensity import BANDS, BANDS_EN
+
+    zh, fig, ax = _start(lang, (9, 3.2))
+    colors = {"高": "#2f855a", "中": "#d69e2e", "低": "#a0aec0"}
+    bins = np.linspace(0, 1, 41)
+    for band in ("低", "中", "高"):
+        p = scores.loc[scores["band"] == band, "p_repurchase"]
+        ax.hist(p, bins=bins, color=colors[band], label=band if zh else BANDS_EN[band])
+    for cut in (BANDS["中"], BANDS["高"]):
+        ax.axvline(cut, color="#4a5568", linestyle="--", linewidth=1)
+    ax.set_xlabel("复购概率" if zh else "p_repurchase")
+    ax.set_ylabel("客户数" if zh else "customers")
+    ax.legend(title="档位" if zh else "band")
     return fig
 
 

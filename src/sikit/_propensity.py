@@ -40,7 +40,7 @@ from ._errors import SikitInputError
 from ._features import as_of_day, btyd_summary, paid_orders, rfm
 
 __all__ = ["RepurchaseModel", "repurchase_labels", "propensity_features", "target_list", "write_scores",
-           "band_of", "BANDS", "CANDIDATES", "TARGET_RULES"]
+           "band_of", "BANDS", "BANDS_EN", "CANDIDATES", "TARGET_RULES"]
 
 #: Candidates compared in the backtest, as (zh, en) names; the first two learn.
 CANDIDATES: dict[str, tuple[str, str]] = {
@@ -473,6 +473,8 @@ class RepurchaseModel:
 
 #: Band cut-offs on the calibrated probability: 高 from 0.6, 中 from 0.3, else 低.
 BANDS = {"高": 0.6, "中": 0.3, "低": 0.0}
+#: The bands' English names.
+BANDS_EN = {"高": "high", "中": "medium", "低": "low"}
 
 
 def band_of(p: pd.Series) -> pd.Series:
