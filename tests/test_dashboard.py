@@ -233,3 +233,17 @@ def test_orders_after_as_of_change_nothing_on_the_page(folder, tmp_path):
     # XLSX files carry the time they were made: compare everything else
     xlsx = re.compile(r'href="data:application/vnd[^"]+"')
     assert xlsx.sub("", _render_all(before)) == xlsx.sub("", _render_all(after))
+
+
+def test_an_orders_only_folder_is_prepared_and_shown_with_what_it_lacks_said(sample_run, tmp_path):
+    bare = tmp_path / "orders_only"
+    bare.mkdir()
+    shutil.copy(sample_run / "orders.parquet", bare)
+    written = D.prepare(bare)  # what `sikit score` and `sikit segment` would have written
+    assert {"scores", "targets", "backtest", "layers", "layers_previous", "dashboard"} <= set(written)
+    dash = D.app(bare)
+    text = _render_all(dash)
+    kpis = dash.kpis().set_index("id")
+    assert kpis.loc["gmv", "value"] > 0 and pd.isna(kpis.loc["pool_size", "value"])
+    assert "contacts" in kpis.loc["pool_size", "note"]
+    assert dash.channel.options == (("全部", D.ALL),) and "targets.csv" in _downloads(text)

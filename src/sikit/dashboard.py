@@ -235,7 +235,7 @@ HEADERS = {
     "group_name": ("群名称", "group"), "stage": ("阶段", "stage"), "members_now": ("当前成员", "members now"),
     "metric": ("指标", "metric"), "value": ("本期", "this period"), "previous": ("上期", "previous period"),
     "definition": ("定义", "definition"),
-    "then": ("上期所在层", "layer then"), "up": ("升层", "up"), "same": ("不变", "same"),
+    "cohort": ("首购月", "first-purchase month"), "then": ("上期所在层", "layer then"), "up": ("升层", "up"), "same": ("不变", "same"),
     "down": ("降层", "down"), "lost": ("流失", "lost"), "new": ("新客户", "new"),
     "member_growth": ("成员增长", "member growth"), "joins": ("入群", "joins"), "exits": ("退群", "exits"),
     "message_change": ("发言变化", "message change"), "targets": ("建议联系人数", "customers to contact"),
@@ -683,12 +683,13 @@ class Dashboard:
         cards = []
         for row in table.itertuples():
             delta = row.change
+            hover = row.definition + (f"\n{row.note}" if isinstance(row.note, str) else "")
             cls = "sikit-up" if delta.startswith("+") else "sikit-down" if delta.startswith("-") else ""
             card = W.HTML(
-                f"<div title='{_e(row.definition)}'><div class='sikit-kpi-label'>{_e(row.name)}</div>"
+                f"<div title='{_e(hover)}'><div class='sikit-kpi-label'>{_e(row.name)}</div>"
                 f"<div class='sikit-kpi-value'>{_e(format_value(row.id, row.value))}</div>"
                 f"<div class='sikit-kpi-delta {cls}'>{_e(self._t('vs_previous'))} {_e(delta)}</div></div>",
-                tooltip=row.definition)
+                tooltip=hover)
             card.add_class("sikit-kpi")
             cards.append(card)
         shown = pd.DataFrame({self._h("metric"): table["name"],
@@ -743,8 +744,10 @@ class Dashboard:
         if matrix.empty:
             return out + [self._html(f"<p class='sikit-note'>{self._t('empty')}</p>")]
         out.append(self._image(_plot.plot_cohort(matrix, lang=self.lang)))
-        return out + self._table(matrix.reset_index().astype({matrix.index.name or "index": "str"}),
-                                 "cohort_retention", rows=COHORTS)
+        shown = matrix.reset_index()
+        first = shown.columns[0]
+        shown = shown.astype({first: "str"}).rename(columns={first: self._h("cohort")})
+        return out + self._table(shown, "cohort_retention", rows=COHORTS)
 
     def _groups(self, sel: Selection) -> list:
         from . import _plot
@@ -785,9 +788,10 @@ class Dashboard:
             out[self._h("customer")] = display_id(ids)
             out[self._h("name")] = mask_name(names.astype("str").where(names.notna()))
             out[self._h("phone")] = mask_phone(phones.astype("str").where(phones.notna()))
-        for col in ("channel", "staff", "invitations"):
-            if col in out.columns:
-                out[self._h(col)] = out[col]
+        for col in ("channel", "staff"):  # unknown without contacts
+            out[self._h(col)] = out[col] if col in out.columns else pd.NA
+        if "invitations" in out.columns:
+            out[self._h("invitations")] = out["invitations"]
         return out
 
     def _layers(self, sel: Selection) -> list:
