@@ -22,19 +22,21 @@ $(VENV)/.dev: pyproject.toml | $(BIN)/python
 	touch $@ $(VENV)/.runtime
 
 # Debian packages the tests need: a CJK font so charts render Chinese (and an emoji font for
-# the nicknames in the dashboard's tables), and chromium for the
-# dashboard's browser test (Playwright drives it; Playwright's own browser download needs internet).
+# the nicknames in the dashboard's tables), Java for PySpark's local mode (the cross-engine
+# features test), and chromium for the dashboard's browser test (Playwright drives it;
+# Playwright's own browser download needs internet).
 system-deps:
 	@missing=""; \
 	fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || missing="$$missing fonts-noto-cjk fontconfig"; \
 	fc-list 2>/dev/null | grep -qi "Noto Color Emoji" || missing="$$missing fonts-noto-color-emoji"; \
 	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	command -v java >/dev/null || missing="$$missing openjdk-17-jre-headless"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
 	    echo "installing$$missing"; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	  else \
-	    echo "warning: missing$$missing and no root/apt-get: install them (CJK chart labels, the dashboard's browser test)"; \
+	    echo "warning: missing$$missing and no root/apt-get: install them (CJK chart labels, the Spark test, the dashboard's browser test)"; \
 	  fi; \
 	fi
 
@@ -59,8 +61,9 @@ $(OUT)/backtest.json: | $(VENV)/.runtime
 dashboard: $(VENV)/.runtime
 	$(BIN)/sikit dashboard --data $(OUT)
 
+# SIKIT_PROGRESS=0: no progress bars in the notebooks nbval compares
 test: $(VENV)/.dev system-deps $(OUT)/backtest.json
-	$(BIN)/python -m pytest -q tests src/sikit notebooks --nbval --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg
+	SIKIT_PROGRESS=0 $(BIN)/python -m pytest -q tests src/sikit notebooks --nbval --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg
 
 # Rewrite the committed sample (deterministic: same seed, same files).
 sample: $(VENV)/.runtime

@@ -22,6 +22,7 @@ sys.path.insert(0, str(HERE))
 from bgnbd import main as bgnbd_main  # noqa: E402
 from dashboard import main as dashboard_main  # noqa: E402
 from identity import main as identity_main  # noqa: E402
+from scale import main as scale_main  # noqa: E402
 
 
 def measure(args: list[str]) -> tuple[float, float]:
@@ -107,6 +108,12 @@ def main() -> int:
     except (Exception, SystemExit) as exc:  # noqa: BLE001 - a missing browser must not lose the other figures
         print(f"dashboard benchmark failed: {exc!r}", file=sys.stderr)
         dash = io.StringIO(f"not measured: {type(exc).__name__}: {exc} (needs chromium: `make system-deps`)")
+    scale = io.StringIO()
+    with contextlib.redirect_stdout(scale):
+        scale_main(["--tiers", "S,M"])
+    scale_l = io.StringIO()
+    with contextlib.redirect_stdout(scale_l):
+        scale_main(["--tiers", "L", "--steps", "features_duckdb"])
     text = "\n".join([
         "# Benchmark results",
         "",
@@ -125,6 +132,11 @@ def main() -> int:
         "## BG/NBD in process (`benchmarks/bgnbd.py --repeat 15`)",
         "",
         bg.getvalue().strip(),
+        "",
+        "## Scale tiers (`benchmarks/scale.py --tiers S,M`, then `--tiers L --steps features_duckdb`)",
+        "",
+        scale.getvalue().strip(),
+        *scale_l.getvalue().strip().splitlines()[2:],
         "",
         "## The dashboard in headless Chromium (`benchmarks/dashboard.py`)",
         "",

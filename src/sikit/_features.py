@@ -68,10 +68,24 @@ def paid_orders(orders: pd.DataFrame, as_of) -> pd.DataFrame:
     """Paid orders placed at or before the end of ``as_of``, with their local ``order_day``.
 
     Refunded, cancelled and unpaid orders do not count as purchases; a
-    partly refunded order counts with its net amount.
+    partly refunded order counts with its net amount. Given its own output
+    (``customer_id``, ``order_day``, ``net_amount``), it only cuts at
+    ``as_of``: a caller that looks at many cut-offs filters the orders once.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> orders = pd.DataFrame({"customer_id": ["a", "a", "b"], "net_amount": [10.0, 20.0, 5.0],
+    ...                        "order_time": pd.to_datetime(["2026-01-01", "2026-01-05", "2026-01-03"]),
+    ...                        "status": ["paid", "paid", "refunded"]})
+    >>> paid = paid_orders(orders, "2026-01-31")
+    >>> len(paid), len(paid_orders(paid, "2026-01-04"))
+    (2, 1)
     """
-    require_columns(orders, [S.CUSTOMER_ID, S.ORDER_TIME, S.NET_AMOUNT, S.STATUS], "orders")
     day = as_of_day(as_of)
+    if "order_day" in orders.columns and S.STATUS not in orders.columns:
+        return orders[(orders["order_day"] <= day).to_numpy()]
+    require_columns(orders, [S.CUSTOMER_ID, S.ORDER_TIME, S.NET_AMOUNT, S.STATUS], "orders")
     o = orders[[S.CUSTOMER_ID, S.ORDER_TIME, S.NET_AMOUNT, S.STATUS]]
     o = o[(o[S.STATUS] == S.PAID) & o[S.CUSTOMER_ID].notna()]
     order_day = _local_day(o[S.ORDER_TIME])

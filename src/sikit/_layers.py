@@ -27,6 +27,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from threadpoolctl import threadpool_limits
 
 from . import _schema as S
+from ._progress import progress
 
 __all__ = ["Layering", "LayeringStabilityWarning", "LAYER_NAMES", "RFM_FEATURES", "layer_profile"]
 
@@ -308,7 +309,7 @@ class Layering(ClusterMixin, TransformerMixin, BaseEstimator):
         scores = []
         if self.n_bootstrap and self.n_layers_ > 1:
             base = self._assign(Zs)
-            for _ in range(self.n_bootstrap):
+            for _ in progress(range(self.n_bootstrap), desc="分层稳定性 / layer stability"):
                 rows = rng.integers(0, len(Zs), len(Zs))
                 km = self._kmeans(self.n_layers_, int(rng.integers(2**31 - 1))).fit(Zs[rows])
                 scores.append(adjusted_rand_score(base, km.predict(Zs)))

@@ -38,6 +38,7 @@ from ._backtest import gains_table, reliability_curve, score_metrics
 from ._bgnbd import BetaGeoModel
 from ._errors import SikitInputError
 from ._features import as_of_day, btyd_summary, paid_orders, rfm
+from ._progress import progress
 
 __all__ = ["RepurchaseModel", "repurchase_labels", "propensity_features", "target_list", "write_scores",
            "band_of", "BANDS", "BANDS_EN", "CANDIDATES", "TARGET_RULES"]
@@ -226,7 +227,7 @@ class RepurchaseModel:
     def _windows(self, orders, contacts, day):
         h = pd.Timedelta(days=self.horizon)
         windows, why = [], None
-        for k in range(1, self.max_train_windows + 3):
+        for k in progress(range(1, self.max_train_windows + 3), desc="特征窗口 / feature windows"):
             w = self._window(orders, contacts, day - k * h)
             why = self._usable(w)
             if why:
@@ -300,7 +301,7 @@ class RepurchaseModel:
         """Fit, then calibrate, each candidate: {name: (fitted, calibrator)}."""
         self._fit_categories(pd.concat([w.X for w in train]))
         out, self._fitted_learners = {}, {}
-        for name in names:
+        for name in progress(names, desc="候选模型 / candidates"):
             fitted = self._fit_candidate(name, train)
             if name in _BLENDED:
                 self._fitted_learners[name] = fitted  # the blend reuses them
@@ -322,8 +323,11 @@ class RepurchaseModel:
         day = as_of_day(as_of)
         if not (isinstance(self.horizon, int | np.integer) and self.horizon >= 1):
             raise SikitInputError(f"horizon must be a whole number of days >= 1, got {self.horizon!r}")
+        # Filter and date the paid orders once: every window below only cuts them
+        # (and nothing after as_of can reach a feature or a label).
+        orders = paid_orders(orders, day)
         # Only a head count here: the full features at as_of are built when scoring.
-        buyers = paid_orders(orders, day)[S.CUSTOMER_ID].nunique()
+        buyers = orders[S.CUSTOMER_ID].nunique()
         if buyers < self.min_customers:
             raise SikitInputError(
                 f"too few customers for a propensity: {buyers} bought at or before {day:%Y-%m-%d}, "
@@ -424,7 +428,7 @@ class RepurchaseModel:
                 f"as_of {day:%Y-%m-%d} is before the model's as_of {self.as_of_:%Y-%m-%d}: the model has seen "
                 f"later data; fit a model at that date instead"
             )
-        return day, propensity_features(orders, day, self.horizon, contacts)
+        return day, propensity_features(paid_orders(orders, day), day, self.horizon, contacts)
 
     def score(self, orders: pd.DataFrame, contacts: pd.DataFrame | None = None, as_of=None) -> pd.DataFrame:
         """The scores table: one row per customer who bought at or before ``as_of``.
