@@ -432,6 +432,7 @@ class Dashboard:
         self._W = W
         self._busy = False
         self._redraws = 0
+        self._contact_by_id = None
         self._drawn: list[str] = []
         self._dirty = set(VIEWS)
         months = _months(data)
@@ -773,11 +774,12 @@ class Dashboard:
     def _people(self, df: pd.DataFrame, id_col: str) -> pd.DataFrame:
         """Customer id, name and phone columns as a person may see them (pseudonymous, masked)."""
         out = df.copy()
-        contacts = self.data.contacts
         ids = out[id_col].astype("str")
         names = phones = pd.Series(pd.NA, index=out.index, dtype="object")
-        if contacts is not None:
-            first = contacts.drop_duplicates(S.CUSTOMER_ID).set_index(S.CUSTOMER_ID)
+        if self.data.contacts is not None:
+            if self._contact_by_id is None:  # once per page view, not on every redraw
+                self._contact_by_id = self.data.contacts.drop_duplicates(S.CUSTOMER_ID).set_index(S.CUSTOMER_ID)
+            first = self._contact_by_id
             if S.NAME in first.columns:
                 names = ids.map(first[S.NAME])
             if S.PHONE in first.columns:
