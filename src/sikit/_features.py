@@ -210,7 +210,9 @@ def btyd_summary(orders: pd.DataFrame, as_of, *, unit: str = "D") -> pd.DataFram
     if unit not in _UNITS:
         raise SikitInputError(f"unit must be 'D' (days) or 'W' (weeks), got {unit!r}")
     day = as_of_day(as_of)
-    days = _per_day(paid_orders(orders, day)).sort_values([S.CUSTOMER_ID, "order_day"])
+    # Day order within each customer is all that .first() below needs: a stable sort on the
+    # day alone keeps it and is several times faster than sorting by (customer, day).
+    days = _per_day(paid_orders(orders, day)).sort_values("order_day", kind="stable")
     g = days.groupby(S.CUSTOMER_ID, sort=True)
     first, last = g["order_day"].min(), g["order_day"].max()
     n = g.size()

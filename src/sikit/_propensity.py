@@ -460,8 +460,15 @@ class RepurchaseModel:
         # Baselines use one or two features: the RFM facts fill the remaining places.
         top += [f for f in (S.RECENCY_DAYS, S.FREQUENCY, S.MONETARY) if f not in top][:3 - len(top)]
         h = self.horizon
-        zh = [[_REASONS[f][0](v, h) for v in X[f]] for f in top]
-        en = [[_REASONS[f][1](v, h) for v in X[f]] for f in top]
+
+        def words(f, lang):
+            # Each distinct value is worded once: days and counts repeat across many customers.
+            say, values = _REASONS[f][lang], X[f]
+            codes, uniques = pd.factorize(values, use_na_sentinel=False)
+            return np.array([say(v, h) for v in uniques], dtype=object)[codes]
+
+        zh = [words(f, 0) for f in top]
+        en = [words(f, 1) for f in top]
         return [";".join(parts) for parts in zip(*zh)], ["; ".join(parts) for parts in zip(*en)]
 
     def backtest(self) -> pd.DataFrame:
