@@ -8,8 +8,10 @@ from the sample generator's ground truth (`sikit.sample.generate(...,
 format="parquet")`, in chunks of at most 1,000,000 persons with seeds 0, 1,
 ...), one row per true order with its true status, time and amounts, and the
 person as `customer_id`; contacts are the persons with the day they were first
-added. Written once under out/bench_scale/<tier>/ (orders.parquet and
-contacts.parquet; tier L as folders of parts, never one frame in memory).
+added. Written once under out/bench_scale/<tier>/ (or $SIKIT_BENCH_SCALE_OUT;
+orders.parquet and contacts.parquet, written a chunk at a time, so tier L is
+never one frame in memory). `make test` runs tier S as a smoke test
+(tests/test_scale_smoke.py), without timing assertions.
 
 Each step runs as its own process (`benchmarks/scale_step.py`), measured with
 os.wait4: wall time including imports and peak resident memory. Prints a
@@ -30,7 +32,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-OUT = ROOT / "out" / "bench_scale"
+OUT = Path(os.environ.get("SIKIT_BENCH_SCALE_OUT") or ROOT / "out" / "bench_scale")
 TIERS = {"S": 100_000, "M": 1_000_000, "L": 10_000_000}
 CHUNK = 1_000_000
 AS_OF = "2026-10-31"
