@@ -18,7 +18,7 @@ import pandas as pd
 from . import _schema as S
 from ._values import is_mobile
 
-__all__ = ["display_id", "mask_name", "mask_phone", "mask_phones_in_text", "mask_pii", "pseudonymous_id",
+__all__ = ["csv_bytes", "display_id", "mask_name", "mask_phone", "mask_phones_in_text", "mask_pii", "pseudonymous_id",
            "neutralize_formulas", "write_csv"]
 
 # A mobile number (schema.MOBILE_PATTERN, split into groups to keep the ends)
@@ -214,10 +214,22 @@ def neutralize_formulas(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def csv_bytes(df: pd.DataFrame) -> bytes:
+    """The bytes of a CSV that Excel on a Chinese Windows opens correctly: UTF-8 with BOM, CRLF, formula-safe.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> csv_bytes(pd.DataFrame({"标签": ["=1+1"]}))
+    b"\\xef\\xbb\\xbf\\xe6\\xa0\\x87\\xe7\\xad\\xbe\\r\\n'=1+1\\r\\n"
+    """
+    return neutralize_formulas(df).to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
+
+
 def write_csv(df: pd.DataFrame, path: str | Path) -> Path:
-    """Write a CSV that Excel on a Chinese Windows opens correctly: UTF-8 with BOM, formula-safe."""
+    """Write :func:`csv_bytes` of ``df`` to ``path``."""
     path = Path(path)
-    neutralize_formulas(df).to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\r\n")
+    path.write_bytes(csv_bytes(df))
     return path
 
 

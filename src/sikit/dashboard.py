@@ -33,7 +33,7 @@ import pandas as pd
 from . import _schema as S
 from ._errors import SikitInputError
 from ._load import read_clean, read_clean_extras
-from ._privacy import display_id, mask_name, mask_phone, mask_phones_in_text, neutralize_formulas
+from ._privacy import csv_bytes, display_id, mask_name, mask_phone, mask_pii, neutralize_formulas, write_csv
 
 __all__ = ["Dashboard", "DashboardData", "app", "load", "prepare"]
 
@@ -115,8 +115,6 @@ def prepare(data, *, as_of=None, horizon: int = 90) -> dict:
             then = segment(orders, contacts, as_of=previous, layering=now.layering).layers
         except SikitInputError:  # too little history a period back: no migration view
             then = now.layers.iloc[:0]
-        from ._privacy import write_csv
-
         written["layers_previous"] = write_csv(then[[S.CUSTOMER_ID, S.LAYER, S.LAYER_NAME_ZH, S.LAYER_NAME_EN]],
                                                folder / PREVIOUS_LAYERS)
     if not (folder / DASHBOARD_JSON).is_file():
@@ -300,15 +298,6 @@ def _e(value) -> str:
     return html.escape("" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value))
 
 
-def _safe_table(df: pd.DataFrame) -> pd.DataFrame:
-    """What a person may see: mobiles inside any text masked (phone columns are masked before)."""
-    out = df.copy()
-    for col in out.columns:
-        if pd.api.types.is_string_dtype(out[col]) or out[col].dtype == object:
-            out[col] = mask_phones_in_text(out[col].astype("str")).where(out[col].notna())
-    return out
-
-
 def table_html(df: pd.DataFrame, lang: str, rows: int = TABLE_ROWS, index: bool = False, mask: bool = True) -> str:
     """The first ``rows`` rows as an escaped HTML table (``sikit-table``), with a note when cut.
 
@@ -321,7 +310,7 @@ def table_html(df: pd.DataFrame, lang: str, rows: int = TABLE_ROWS, index: bool 
     zh = lang == "zh"
     if df.empty:
         return f"<p class='sikit-note'>{LABELS['empty'][0 if zh else 1]}</p>"
-    shown = _safe_table(df.head(rows)) if mask else df.head(rows)
+    shown = mask_pii(df.head(rows)) if mask else df.head(rows)
     body = shown.to_html(index=index, escape=True, border=0, classes="sikit-table", na_rep="—",
                          float_format=lambda v: f"{v:,.2f}")
     note = ""
@@ -336,11 +325,6 @@ def _xlsx_bytes(df: pd.DataFrame) -> bytes:
     return buf.getvalue()
 
 
-def csv_bytes(df: pd.DataFrame) -> bytes:
-    """UTF-8 with BOM and formula-safe cells, so Excel on a Chinese Windows opens it right."""
-    return neutralize_formulas(df).to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
-
-
 def download_html(df: pd.DataFrame, stem: str, lang: str, mask: bool = True) -> str:
     """CSV and XLSX links whose ``href`` is a ``data:`` URI built here (Voila answers FileLink with 403).
 
@@ -351,7 +335,7 @@ def download_html(df: pd.DataFrame, stem: str, lang: str, mask: bool = True) -> 
     True
     """
     label = LABELS["download"][0 if lang == "zh" else 1]
-    df = _safe_table(df) if mask else df
+    df = mask_pii(df) if mask else df
     links = []
     for ext, mime, payload in (("csv", _CSV_MIME, csv_bytes(df)), ("xlsx", _XLSX_MIME, _xlsx_bytes(df))):
         uri = f"data:{mime};base64,{base64.b64encode(payload).decode('ascii')}"
