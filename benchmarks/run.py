@@ -110,10 +110,7 @@ def main() -> int:
         dash = io.StringIO(f"not measured: {type(exc).__name__}: {exc} (needs chromium: `make system-deps`)")
     scale = io.StringIO()
     with contextlib.redirect_stdout(scale):
-        scale_main(["--tiers", "S,M"])
-    scale_l = io.StringIO()
-    with contextlib.redirect_stdout(scale_l):
-        scale_main(["--tiers", "L", "--steps", "features_duckdb"])
+        scale_main(["--tiers", "S,M,L"])
     text = "\n".join([
         "# Benchmark results",
         "",
@@ -133,10 +130,9 @@ def main() -> int:
         "",
         bg.getvalue().strip(),
         "",
-        "## Scale tiers (`benchmarks/scale.py --tiers S,M`, then `--tiers L --steps features_duckdb`)",
+        "## Scale tiers (`benchmarks/scale.py --tiers S,M,L`)",
         "",
         scale.getvalue().strip(),
-        *scale_l.getvalue().strip().splitlines()[2:],
         "",
         "## The dashboard in headless Chromium (`benchmarks/dashboard.py`)",
         "",

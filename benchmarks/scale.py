@@ -1,7 +1,7 @@
 """Scale tiers: orders to features, layers and scores at 100k, 1M and 10M customers.
 
     .venv/bin/python benchmarks/scale.py                  # tiers S and M
-    .venv/bin/python benchmarks/scale.py --tiers S,M,L    # L: 10M persons, ~100M orders (long)
+    .venv/bin/python benchmarks/scale.py --tiers S,M,L    # L: 10M persons, ~100M orders (long; make bench)
 
 The orders a brand keeps in its warehouse are already clean: each tier is made
 from the sample generator's ground truth (`sikit.sample.generate(...,
@@ -97,10 +97,21 @@ def make_tier(tier: str) -> Path:
     return folder
 
 
-def measure(args: list[str]) -> tuple[float, float, str]:
+def _limit_memory(gb: float):
+    """A child's address-space cap, so a step that cannot fit fails with MemoryError instead of the box."""
+    import resource
+
+    def cap():
+        limit = int(gb * 1024**3)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    return cap
+
+
+def measure(args: list[str], memory_gb: float | None = None) -> tuple[float, float, str]:
     """Wall seconds, peak resident MB (os.wait4) and the summary line printed, of one child process."""
     start = time.perf_counter()
-    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=_limit_memory(memory_gb) if memory_gb else None)
     _, status, usage = os.wait4(proc.pid, 0)
     seconds = time.perf_counter() - start
     out, err = proc.stdout.read(), proc.stderr.read()
@@ -112,9 +123,16 @@ def measure(args: list[str]) -> tuple[float, float, str]:
 STEPS = {
     "features (pandas reference: read orders, rfm)": "features_pandas",
     "features (Ibis on DuckDB, reading the Parquet file)": "features_duckdb",
-    "segment: orders to layers.csv (sikit segment)": "segment",
-    "score: orders to scores.csv (sikit score)": "score",
+    "segment, pandas: orders to layers.csv": "segment",
+    "segment, DuckDB (`--engine duckdb`)": "segment_duckdb",
+    "score, pandas: orders to scores.csv": "score",
+    "score, DuckDB (`--engine duckdb`)": "score_duckdb",
+    "segment + score in one process, DuckDB": "both_duckdb",
 }
+#: The issue's targets per tier: end-to-end seconds (orders to layers.csv and scores.csv) and peak GB.
+TARGETS = {"S": (10, 1), "M": (30, 3), "L": (180, 8)}
+# pandas holds every order in memory: at tier L it gets this many GB before it counts as failed.
+PANDAS_L_GB = 20
 
 
 def main(argv=None) -> int:
@@ -128,26 +146,59 @@ def main(argv=None) -> int:
         return 0
     tiers = [t.strip().upper() for t in args.tiers.split(",") if t.strip()]
     steps = [s.strip() for s in args.steps.split(",")]
-    rows = []
+    rows, totals = [], []
     for tier in tiers:
         # Made in a process of its own: a child's peak memory (wait4's ru_maxrss) starts from its
         # parent's size at fork on Linux, so this process must stay small.
         subprocess.run([sys.executable, __file__, "--make", tier], check=True)
         folder = OUT / tier
+        got = {}
         for label, step in STEPS.items():
             if step not in steps:
                 continue
-            if tier == "L" and step in ("features_pandas", "segment", "score"):
-                # 100M orders do not fit pandas on this machine: only the streaming path runs
-                rows.append(f"| {tier} | {label} | not run | | pandas holds the orders in memory |")
+            if tier == "L" and step in ("segment", "score"):
+                # the pandas route reads every order into memory: at L only the engine route runs
+                rows.append(f"| {tier} | {label} | not run | | the orders would have to fit in pandas |")
                 continue
-            seconds, peak, note = measure([sys.executable, str(HERE / "scale_step.py"), step, str(folder), AS_OF])
+            cap = PANDAS_L_GB if (tier == "L" and step == "features_pandas") else None
+            seconds, peak, note = measure([sys.executable, str(HERE / "scale_step.py"), step, str(folder), AS_OF],
+                                          memory_gb=cap)
+            got[step] = (seconds, peak, not note.startswith("failed"))
             rows.append(f"| {tier} | {label} | {seconds:.1f} | {peak:,.0f} | {note} |")
             print(rows[-1], file=sys.stderr, flush=True)
-    print("| tier | step (whole process, imports included) | seconds | peak MB | what it did |")
+        totals.extend(_totals(tier, got))
+    print("| tier | step (whole process, imports included) | seconds | peak MB | what it did (stages in process) |")
     print("| --- | --- | ---: | ---: | --- |")
     print("\n".join(rows))
+    if totals:
+        print()
+        print("| tier | measure | value | target | met |")
+        print("| --- | --- | ---: | ---: | --- |")
+        print("\n".join(totals))
     return 0
+
+
+def _totals(tier: str, got: dict) -> list[str]:
+    """End to end (segment + score on DuckDB in one process) and the features ratio, against the targets."""
+    out = []
+    seconds, gb = TARGETS[tier]
+    if got.get("both_duckdb", (0, 0, False))[2]:
+        total, peak = got["both_duckdb"][0], got["both_duckdb"][1] / 1024
+        out.append(f"| {tier} | orders → layers.csv + scores.csv (DuckDB, one process), seconds | {total:.1f} | "
+                   f"≤ {seconds} | {'yes' if total <= seconds else 'no'} |")
+        out.append(f"| {tier} | the same, peak GB | {peak:.2f} | ≤ {gb} | {'yes' if peak <= gb else 'no'} |")
+    pandas, duck = got.get("features_pandas"), got.get("features_duckdb")
+    if pandas and duck and duck[2]:
+        need = {"S": None, "M": 1.0, "L": 2.0}[tier]
+        if pandas[2]:
+            ratio = pandas[0] / duck[0]
+            met = "" if need is None else ("yes" if ratio >= need else "no")
+            out.append(f"| {tier} | features: pandas time ÷ DuckDB time | {ratio:.2f}x | "
+                       f"{'' if need is None else f'≥ {need:g}x'} | {met} |")
+        else:
+            out.append(f"| {tier} | features: pandas time ÷ DuckDB time | pandas failed | "
+                       f"{'' if need is None else f'≥ {need:g}x'} | yes (pandas did not finish) |")
+    return out
 
 
 if __name__ == "__main__":

@@ -328,3 +328,34 @@ def test_the_expression_is_backend_neutral(spark, edge):
     for backend in (connect(), spark):
         e = rfm_expr(orders_table(orders, backend), AS_OF, contacts_table(contacts, backend))
         assert backend.compile(e)  # compiles for both
+
+
+def test_spark_windows_equal_duckdb(spark, sample):
+    """The propensity windows (one scan, several cutoffs, a customer subset, labels) agree value by value."""
+    from sikit._features_ibis import windows_ibis
+
+    orders = sample.orders[list((S.CUSTOMER_ID, S.ORDER_TIME, S.NET_AMOUNT, S.STATUS))]
+    ids = rfm(sample.orders, "2026-06-30").index[::2]
+    cutoffs = ["2026-01-31", "2026-04-30"]
+    duck, spk = _duck_and_spark(
+        lambda b: windows_ibis(orders, cutoffs, 60, customers=ids, label=True, backend=b), spark)
+    for d, s in zip(duck, spk, strict=True):
+        assert len(d) > 100 and d["bought"].any()
+        pd.testing.assert_frame_equal(s, d, check_exact=True)
+
+
+def test_own_duckdb_connections_cap_memory_and_spill_outside_the_working_directory(monkeypatch):
+    import tempfile
+
+    def setting(con, name):
+        return con.raw_sql(f"SELECT current_setting('{name}')").fetchone()[0]
+
+    con = connect()
+    assert setting(con, "TimeZone") == TZ
+    assert setting(con, "temp_directory").startswith(tempfile.gettempdir())
+    default = setting(con, "memory_limit")
+    monkeypatch.setenv("SIKIT_DUCKDB_MEMORY", "512MB")
+    assert setting(connect(), "memory_limit") != default
+    monkeypatch.setenv("SIKIT_DUCKDB_MEMORY", "lots")
+    with pytest.raises(SikitInputError, match="SIKIT_DUCKDB_MEMORY must be an amount"):
+        connect()

@@ -129,3 +129,53 @@ def test_cohort_csv_leaves_unobservable_cells_empty(run_out):
     last = cohorts.iloc[-1]
     assert last["cohort"] == "2026-10"  # October ends with as_of (end of day); November has not begun
     assert last["0"] == 1.0 and pd.isna(last["1"])
+
+
+def test_engine_duckdb_writes_the_same_files_as_pandas(run_out, tmp_path):
+    """`--engine duckdb` scans orders.parquet in place; every file it writes equals the pandas route's, byte for byte."""
+    pytest.importorskip("ibis")
+    for command in ("segment", "score"):
+        assert main([command, "--data", str(run_out), "--as-of", "2026-10-31", "--out", str(tmp_path),
+                     "--engine", "duckdb"]) == 0
+    for name in ("layers.csv", "layers_profile.csv", "scores.csv", "targets.csv", "backtest.json"):
+        assert (tmp_path / name).read_bytes() == (run_out / name).read_bytes(), name
+
+
+def test_engine_duckdb_on_a_folder_without_orders_exit_2(tmp_path, capsys):
+    pytest.importorskip("ibis")
+    code = main(["score", "--data", str(tmp_path), "--as-of", "2026-10-31", "--out", str(tmp_path / "o"),
+                 "--engine", "duckdb"])
+    err = capsys.readouterr().err
+    assert code == 2 and "orders.parquet not found" in err and err.count("\n") == 1
+
+
+def test_warehouse_tables_give_the_same_files(run_out, tmp_path):
+    """`--warehouse URL`: orders and contacts read from database tables (here a DuckDB file) instead of a folder."""
+    pytest.importorskip("ibis")
+    import duckdb
+
+    db = tmp_path / "dw.duckdb"
+    with duckdb.connect(str(db)) as con:
+        for name in ("orders", "contacts"):
+            con.execute(f"CREATE TABLE crm_{name} AS SELECT * FROM read_parquet('{run_out / name}.parquet')")
+    url = f"duckdb://{db}"
+    for command in ("segment", "score"):
+        assert main([command, "--warehouse", url, "--orders-table", "crm_orders", "--contacts-table", "crm_contacts",
+                     "--as-of", "2026-10-31", "--out", str(tmp_path / "out")]) == 0
+    for name in ("layers.csv", "scores.csv", "targets.csv", "backtest.json"):
+        assert (tmp_path / "out" / name).read_bytes() == (run_out / name).read_bytes(), name
+
+
+def test_warehouse_errors_are_one_line(run_out, tmp_path, capsys):
+    pytest.importorskip("ibis")
+    db = tmp_path / "empty.duckdb"
+    cases = [
+        (["--warehouse", f"duckdb://{db}"], "table 'orders' not found"),
+        (["--warehouse", f"duckdb://{db}", "--data", str(run_out)], "not both"),
+        ([], "give --data FOLDER"),
+        (["--warehouse", "nosuchengine://x"], "cannot connect to --warehouse"),
+    ]
+    for extra, words in cases:
+        code = main(["segment", *extra, "--as-of", "2026-10-31", "--out", str(tmp_path / "o")])
+        err = capsys.readouterr().err
+        assert code == 2 and words in err and err.count("\n") == 1, (extra, err)

@@ -61,6 +61,7 @@ __all__ = [
     "rfm_classes",
     "rfm_split_points",
     "segment",
+    "stratified_sample",
     "target_list",
     "value_concentration",
 ]
@@ -73,7 +74,7 @@ _LAZY = {
                     "._plot"),
     **dict.fromkeys(["Layering", "LayeringStabilityWarning"], "._layers"),
     **dict.fromkeys(["Segmentation", "segment"], "._segment"),
-    **dict.fromkeys(["RepurchaseModel", "target_list"], "._propensity"),
+    **dict.fromkeys(["RepurchaseModel", "stratified_sample", "target_list"], "._propensity"),
     "BetaGeoModel": "._bgnbd",
     **dict.fromkeys(["Concentration", "migration", "migration_flows", "migration_summary", "rfm_class_table",
                      "rfm_classes", "rfm_split_points", "value_concentration"], "._rfm"),

@@ -43,14 +43,28 @@ def _add_inputs(p: argparse.ArgumentParser, required=()) -> None:
                        help=f"{what}; repeatable")
 
 
-def _add_common(p: argparse.ArgumentParser, *, data: bool, as_of: str | None) -> None:
+def _add_common(p: argparse.ArgumentParser, *, data: bool, as_of: str | None, warehouse: bool = False) -> None:
     """--data / --as-of / --lang, the options the analysis commands share."""
     if data:
-        p.add_argument("--data", required=True,
-                       help="folder written by `sikit clean` (orders.parquet, contacts.parquet, ...)")
+        # With a warehouse (--warehouse), the tables come from there instead.
+        p.add_argument("--data", required=not warehouse,
+                       help="folder written by `sikit clean` (orders.parquet, contacts.parquet, ...)"
+                            + ("; or give --warehouse" if warehouse else ""))
     if as_of:
         p.add_argument("--as-of", required=True, help=as_of)
     p.add_argument("--lang", choices=["zh", "en"], default="zh", help="language of the printed report")
+
+
+def _add_engine(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--engine", choices=ENGINES, default="pandas",
+                   help="who scans the orders: pandas (default) or duckdb, which reads orders.parquet in place "
+                        "and keeps the orders out of memory (for millions of customers; needs sikit[scale])")
+    p.add_argument("--warehouse", metavar="URL",
+                   help="read clean tables from a database instead of --data: an Ibis connection URL such as "
+                        "duckdb:///dw.duckdb or postgres://user@host/db; the orders are scanned there "
+                        "(needs sikit[scale])")
+    p.add_argument("--orders-table", default="orders", help="orders table in --warehouse (default: orders)")
+    p.add_argument("--contacts-table", help="contacts table in --warehouse (default: none)")
 
 
 def _cmd_clean(args: argparse.Namespace) -> int:
@@ -80,11 +94,58 @@ def _n_layers(value: str):
     return k
 
 
-def _cmd_segment(args: argparse.Namespace) -> int:
+ENGINES = ("pandas", "duckdb")
+
+
+def _read_for(args: argparse.Namespace):
+    """(orders, contacts) for an analysis command: orders in pandas, or their Parquet path for an engine.
+
+    With ``--engine duckdb`` the orders are scanned in place by DuckDB (through
+    Ibis) and never enter pandas; contacts, one row per person, are read as usual.
+    """
     from ._load import read_clean
+
+    warehouse = getattr(args, "warehouse", None)
+    if warehouse and args.data:
+        raise SikitInputError("give either --data FOLDER or --warehouse URL, not both")
+    if not warehouse and not args.data:
+        raise SikitInputError("give --data FOLDER (written by `sikit clean`) or --warehouse URL")
+    if not warehouse and getattr(args, "engine", "pandas") == "pandas":
+        return read_clean(args.data)
+    try:
+        import ibis
+    except ImportError:
+        option = "--warehouse" if warehouse else "--engine duckdb"
+        raise SikitInputError(f"{option} needs the scale extra: pip install 'sikit[scale]'") from None
+    if warehouse:
+        return _read_warehouse(ibis, warehouse, args.orders_table, args.contacts_table)
+    folder = Path(args.data)
+    read_clean(folder, read_orders=False)  # the same checks and messages as the pandas route
+    contacts = folder / "contacts.parquet"
+    return str(folder / "orders.parquet"), (pd.read_parquet(contacts) if contacts.is_file() else None)
+
+
+def _read_warehouse(ibis, url: str, orders_table: str, contacts_table: str | None):
+    """The orders as a table scanned where it lives; the contacts (one row per person) in pandas."""
+    try:
+        con = ibis.connect(url)
+    except Exception as exc:  # noqa: BLE001 - any driver error: one line naming the URL
+        raise SikitInputError(f"cannot connect to --warehouse {url!r}: {type(exc).__name__}: {exc}") from None
+    tables = set(con.list_tables())
+    for name in filter(None, (orders_table, contacts_table)):
+        if name not in tables:
+            raise SikitInputError(f"table {name!r} not found in --warehouse {url!r}; it has: "
+                                  f"{', '.join(sorted(tables)) or 'no tables'}")
+    contacts = None
+    if contacts_table:
+        contacts = con.table(contacts_table).to_pyarrow().to_pandas()
+    return con.table(orders_table), contacts
+
+
+def _cmd_segment(args: argparse.Namespace) -> int:
     from ._segment import segment
 
-    orders, contacts = read_clean(args.data)
+    orders, contacts = _read_for(args)
     seg = segment(orders, contacts, as_of=args.as_of, n_layers=args.n_layers)
     paths = seg.write(args.out)
     print(seg.summary(lang=args.lang))
@@ -94,10 +155,9 @@ def _cmd_segment(args: argparse.Namespace) -> int:
 
 
 def _cmd_score(args: argparse.Namespace) -> int:
-    from ._load import read_clean
     from ._propensity import RepurchaseModel, target_list, write_scores
 
-    orders, contacts = read_clean(args.data)
+    orders, contacts = _read_for(args)
     model = RepurchaseModel(horizon=args.horizon).fit(orders, contacts, as_of=args.as_of)
     scores = model.score(orders, contacts)
     targets = target_list(model, orders, contacts, scores=scores)
@@ -207,15 +267,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_clean)
 
     p = sub.add_parser("segment", help="layer every customer known at a date (k-means layers + 8-class RFM)")
-    _add_common(p, data=True, as_of="the day to describe, e.g. 2026-10-31; later data are ignored")
+    _add_common(p, data=True, as_of="the day to describe, e.g. 2026-10-31; later data are ignored", warehouse=True)
     p.add_argument("--out", required=True, help="folder for layers.csv and layers_profile.csv")
     p.add_argument("--n-layers", type=_n_layers, default="auto", help="'auto' (silhouette, k=3..8) or a number")
+    _add_engine(p)
     p.set_defaults(func=_cmd_segment)
 
     p = sub.add_parser("score", help="probability that each buyer buys again within a horizon, backtested")
-    _add_common(p, data=True, as_of="the day to score at, e.g. 2026-10-31; later data are ignored")
+    _add_common(p, data=True, as_of="the day to score at, e.g. 2026-10-31; later data are ignored", warehouse=True)
     p.add_argument("--horizon", type=int, default=90, help="days ahead (default 90)")
     p.add_argument("--out", required=True, help="folder for scores.csv, targets.csv and backtest.json")
+    _add_engine(p)
     p.set_defaults(func=_cmd_score)
 
     p = sub.add_parser("metrics", help="the private-domain loop in numbers for a period (one registry of definitions)")

@@ -412,8 +412,11 @@ def read_deletions(path) -> pd.DataFrame:
     return _read_many(paths=path, table="deletions")
 
 
-def read_clean(folder) -> tuple[pd.DataFrame, pd.DataFrame | None]:
-    """The clean ``orders.parquet`` (and ``contacts.parquet`` if present) that ``sikit clean`` wrote."""
+def read_clean(folder, *, read_orders: bool = True) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
+    """The clean ``orders.parquet`` (and ``contacts.parquet`` if present) that ``sikit clean`` wrote.
+
+    With ``read_orders=False`` only checks that the orders file is there and returns None for it.
+    """
     folder = Path(folder)
     orders = folder / "orders.parquet"
     if not orders.is_file():
@@ -421,6 +424,8 @@ def read_clean(folder) -> tuple[pd.DataFrame, pd.DataFrame | None]:
             f"{orders} not found: --data must be a folder written by `sikit clean` "
             f"(orders.parquet, and contacts.parquet when contacts were cleaned)"
         )
+    if not read_orders:
+        return None, None
     contacts = folder / "contacts.parquet"
     return pd.read_parquet(orders), (pd.read_parquet(contacts) if contacts.is_file() else None)
 

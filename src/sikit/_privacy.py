@@ -16,6 +16,8 @@ from pathlib import Path
 import pandas as pd
 
 from . import _schema as S
+from ._csv import FORMULA_START as _FORMULA_START
+from ._csv import _csv_blocks
 from ._values import is_mobile
 
 __all__ = ["csv_bytes", "display_id", "mask_name", "mask_phone", "mask_phones_in_text", "mask_pii", "pseudonymous_id",
@@ -189,7 +191,6 @@ def display_id(values: pd.Series, key: str | None = None) -> pd.Series:
     return ("c_" + hashed.str.slice(2).str.translate(_LETTERS)).where(values.notna())
 
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def neutralize_formulas(df: pd.DataFrame) -> pd.DataFrame:
@@ -214,8 +215,17 @@ def neutralize_formulas(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _reference_csv_bytes(df: pd.DataFrame) -> bytes:
+    """What pandas writes: the definition of the bytes of :func:`csv_bytes` (and the fallback)."""
+    return neutralize_formulas(df).to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
+
+
 def csv_bytes(df: pd.DataFrame) -> bytes:
     """The bytes of a CSV that Excel on a Chinese Windows opens correctly: UTF-8 with BOM, CRLF, formula-safe.
+
+    The bytes are exactly those of
+    ``neutralize_formulas(df).to_csv(index=False, lineterminator="\\r\\n").encode("utf-8-sig")``,
+    made much faster (with pyarrow) when every column is text, integer, boolean or float64.
 
     Examples
     --------
@@ -223,13 +233,22 @@ def csv_bytes(df: pd.DataFrame) -> bytes:
     >>> csv_bytes(pd.DataFrame({"标签": ["=1+1"]}))
     b"\\xef\\xbb\\xbf\\xe6\\xa0\\x87\\xe7\\xad\\xbe\\r\\n'=1+1\\r\\n"
     """
-    return neutralize_formulas(df).to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
+    blocks = _csv_blocks(df)
+    if blocks is None:
+        return _reference_csv_bytes(df)
+    return b"".join(blocks)
 
 
 def write_csv(df: pd.DataFrame, path: str | Path) -> Path:
-    """Write :func:`csv_bytes` of ``df`` to ``path``."""
+    """Write :func:`csv_bytes` of ``df`` to ``path``, a block of rows at a time."""
     path = Path(path)
-    path.write_bytes(csv_bytes(df))
+    blocks = _csv_blocks(df)
+    if blocks is None:
+        path.write_bytes(_reference_csv_bytes(df))
+        return path
+    with path.open("wb") as f:
+        for block in blocks:
+            f.write(block)
     return path
 
 

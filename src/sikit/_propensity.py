@@ -22,10 +22,13 @@ baseline, sikit says so.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
@@ -37,10 +40,12 @@ from . import _schema as S
 from ._backtest import gains_table, reliability_curve, score_metrics
 from ._bgnbd import BetaGeoModel
 from ._errors import SikitInputError
-from ._features import as_of_day, btyd_summary, paid_orders, rfm
+from ._features import _micro, _money, as_of_day, paid_orders
 from ._progress import progress
+from ._text import spelled
 
-__all__ = ["RepurchaseModel", "repurchase_labels", "propensity_features", "target_list", "write_scores",
+__all__ = ["RepurchaseModel", "repurchase_labels", "propensity_features", "stratified_sample", "target_list",
+           "write_scores",
            "band_of", "BANDS", "BANDS_EN", "CANDIDATES", "TARGET_RULES"]
 
 #: Candidates compared in the backtest, as (zh, en) names; the first two learn.
@@ -93,8 +98,85 @@ def repurchase_labels(orders: pd.DataFrame, as_of, horizon: int) -> pd.Series:
     return pd.Series(True, index=pd.Index(sorted(bought), name=S.CUSTOMER_ID), name="bought")
 
 
-def propensity_features(orders: pd.DataFrame, as_of, horizon: int, contacts: pd.DataFrame | None = None,
-                        bgnbd: BetaGeoModel | None = None) -> pd.DataFrame:
+def _is_frame(orders) -> bool:
+    """pandas orders, or a file or Ibis table that an engine scans (``sikit[scale]``)."""
+    return isinstance(orders, pd.DataFrame)
+
+
+def _window_frame(paid: pd.DataFrame, day: pd.Timestamp, horizon: int, label: bool = False) -> pd.DataFrame:
+    """The order counts of a window at ``day`` from paid orders, as :func:`sikit.features.windows_ibis` gives them.
+
+    ``paid`` is :func:`~sikit.features.paid_orders`' output; with ``label``,
+    it must reach ``day + horizon`` and ``bought`` says who bought in
+    ``(day, day + horizon]``.
+    """
+    h = pd.Timedelta(days=horizon)
+    upto = paid_orders(paid, day + h if label else day)
+    seen = _micro(upto[(upto["order_day"] <= day).to_numpy()])
+    g = seen.groupby(S.CUSTOMER_ID, sort=True)
+    out = pd.DataFrame({
+        S.FIRST_PURCHASE: g["order_day"].min(),
+        S.LAST_PURCHASE: g["order_day"].max(),
+        S.FREQUENCY: g.size().astype("int64"),
+        "purchase_days": g["order_day"].nunique().astype("int64"),
+        S.MONETARY: _money(g["_micro"].sum()),
+    })
+    for name, lo, hi in (("last", day - h, day), ("previous", day - 2 * h, day - h)):
+        part = seen[((seen["order_day"] > lo) & (seen["order_day"] <= hi)).to_numpy()].groupby(S.CUSTOMER_ID)
+        out[f"orders_{name}_horizon"] = part.size().reindex(out.index, fill_value=0).astype("int64")
+        out[f"spend_{name}_horizon"] = _money(part["_micro"].sum().reindex(out.index, fill_value=0))
+    if label:
+        later = upto.loc[(upto["order_day"] > day).to_numpy(), S.CUSTOMER_ID].unique()
+        out["bought"] = out.index.isin(later)
+    return out
+
+
+def _windows_of(orders, cutoffs, horizon, *, customers=None, label=False) -> list[pd.DataFrame]:
+    """Window frames at each cutoff: pandas on a DataFrame, an engine (Ibis) on a file or table."""
+    if not _is_frame(orders):
+        from ._features_ibis import windows_ibis
+
+        return windows_ibis(orders, cutoffs, horizon, customers=customers, label=label)
+    days = [as_of_day(c) for c in cutoffs]
+    paid = paid_orders(orders, max(days) + pd.Timedelta(days=horizon) if label else max(days))
+    if customers is not None:
+        paid = paid[paid[S.CUSTOMER_ID].isin(customers).to_numpy()]
+    return [_window_frame(paid, day, horizon, label=label) for day in days]
+
+
+def stratified_sample(first_purchase: pd.Series, n: int, random_state=0) -> pd.Index | None:
+    """At most ``n`` customer ids, stratified by month of first purchase; None when all fit.
+
+    Each first-purchase month (cohort) keeps its share of the customers
+    (largest remainders round the quotas), so every window before ``as_of``
+    sees its cohorts in proportion. The ids come back sorted.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> first = pd.Series(pd.to_datetime(["2026-01-05"] * 6 + ["2026-02-01"] * 2), index=list("abcdefgh"))
+    >>> ids = stratified_sample(first, 4)
+    >>> len(ids), int(ids.isin(["g", "h"]).sum())
+    (4, 1)
+    """
+    if len(first_purchase) <= n:
+        return None
+    rng = np.random.default_rng(random_state)
+    month = (first_purchase.dt.year * 12 + first_purchase.dt.month).to_numpy()
+    months, counts = np.unique(month, return_counts=True)
+    quota = counts * (n / len(month))
+    take = np.floor(quota).astype("int64")
+    extra = np.argsort(-(quota - take), kind="stable")[: n - take.sum()]
+    take[extra] += 1
+    order = np.argsort(month, kind="stable")
+    bounds = np.r_[0, np.cumsum(counts)]
+    picks = [rng.choice(order[bounds[i]:bounds[i + 1]], take[i], replace=False) for i in range(len(months))]
+    return first_purchase.index[np.sort(np.concatenate(picks))]
+
+
+def propensity_features(orders, as_of, horizon: int, contacts: pd.DataFrame | None = None,
+                        bgnbd: BetaGeoModel | None = None, *, max_bgnbd_customers: int = 100_000,
+                        random_state=0) -> pd.DataFrame:
     """Point-in-time features of every customer who bought at or before ``as_of``.
 
     RFM and tenure, the BTYD summary in days, the mean gap between purchase
@@ -102,38 +184,49 @@ def propensity_features(orders: pd.DataFrame, as_of, horizon: int, contacts: pd.
     the last horizon and the one before, contact attributes (channel, staff,
     membership tier, referred or not) when contacts are given, and the
     BG/NBD outputs (P(alive), expected purchases and P(any purchase) in the
-    horizon) from a BG/NBD fitted on this same cutoff (or the one given).
+    horizon) from a BG/NBD fitted on this same cutoff (on at most
+    ``max_bgnbd_customers`` of its customers, a fixed random sample) or the
+    one given.
+
+    ``orders`` is a DataFrame (pandas does the work) or, with
+    ``sikit[scale]``, a Parquet/CSV path or an Ibis table: an engine
+    (DuckDB by default) then scans the orders and only one row per
+    customer reaches pandas.
     """
     day = as_of_day(as_of)
-    f = rfm(orders, day)
-    summary = btyd_summary(orders, day, unit="D").reindex(f.index)
-    out = pd.DataFrame(index=f.index)
-    for col in (S.RECENCY_DAYS, S.FREQUENCY, S.MONETARY, S.MONETARY_MEAN, S.DAYS_SINCE_FIRST):
-        out[col] = f[col].astype("float64")
+    window, = _windows_of(orders, [day], horizon)
+    return _features(window, day, horizon, contacts, bgnbd, max_bgnbd_customers, random_state)
+
+
+def _features(w: pd.DataFrame, day, horizon, contacts, bgnbd, max_bgnbd_customers, random_state) -> pd.DataFrame:
+    """The model's features from a window frame (:func:`_window_frame`)."""
+    out = pd.DataFrame(index=w.index)
+    out[S.RECENCY_DAYS] = ((day - w[S.LAST_PURCHASE]) / pd.Timedelta(days=1)).round()
+    out[S.FREQUENCY] = w[S.FREQUENCY].astype("float64")
+    out[S.MONETARY] = w[S.MONETARY].astype("float64")
+    out[S.MONETARY_MEAN] = out[S.MONETARY] / out[S.FREQUENCY]
+    out[S.DAYS_SINCE_FIRST] = ((day - w[S.FIRST_PURCHASE]) / pd.Timedelta(days=1)).round()
+    # The BTYD summary in days: repeat purchase days, first to last purchase day, first purchase to as_of.
+    summary = pd.DataFrame({
+        "frequency": w["purchase_days"].astype("int64") - 1,
+        "recency": ((w[S.LAST_PURCHASE] - w[S.FIRST_PURCHASE]) / pd.Timedelta(days=1)).round(),
+        "T": out[S.DAYS_SINCE_FIRST],
+    }, index=w.index)
     out["repeat_days"] = summary["frequency"].astype("float64")
     gap = summary["recency"] / summary["frequency"].where(summary["frequency"] > 0)
     out["mean_gap_days"] = gap
-    out["overdue_ratio"] = f[S.RECENCY_DAYS].astype("float64") / gap
-    paid = paid_orders(orders, day)
-    for name, lo, hi in (("last", day - pd.Timedelta(days=horizon), day),
-                         ("previous", day - pd.Timedelta(days=2 * horizon), day - pd.Timedelta(days=horizon))):
-        part = paid[(paid["order_day"] > lo) & (paid["order_day"] <= hi)].groupby(S.CUSTOMER_ID)
-        out[f"orders_{name}_horizon"] = part.size().reindex(out.index, fill_value=0).astype("float64")
-        out[f"spend_{name}_horizon"] = part[S.NET_AMOUNT].sum().reindex(out.index, fill_value=0.0)
-    if contacts is not None and S.CUSTOMER_ID in contacts.columns:
-        c = contacts.drop_duplicates(S.CUSTOMER_ID).set_index(S.CUSTOMER_ID)
-        if S.ADDED_AT in c.columns:  # a contact added after as_of is not known yet
-            added = c[S.ADDED_AT]
-            if isinstance(added.dtype, pd.DatetimeTZDtype):
-                added = added.dt.tz_convert(S.TIMEZONE).dt.tz_localize(None)
-            c = c[added.dt.normalize() <= day]
-        c = c.reindex(out.index)
+    out["overdue_ratio"] = out[S.RECENCY_DAYS] / gap
+    for col in ("orders_last_horizon", "spend_last_horizon", "orders_previous_horizon", "spend_previous_horizon"):
+        out[col] = w[col].astype("float64")
+    contacts = _Contacts.of(contacts)
+    if contacts is not None:
+        c = contacts.lookup(out.index, (*_CATEGORIES, S.REFERRER_ID), day)
         for col in _CATEGORIES:
             if col in c.columns:
                 out[col] = c[col].astype("object")
         if S.REFERRER_ID in c.columns:
             out["referred"] = c[S.REFERRER_ID].notna().astype("float64")
-    model = bgnbd if bgnbd is not None else _fit_bgnbd(summary)
+    model = bgnbd if bgnbd is not None else _fit_bgnbd(summary, max_bgnbd_customers, random_state)
     if model is not None:
         # A first purchase on as_of itself has T = 0, where BG/NBD's formulas take
         # their limit (a brand-new customer); a millionth of a day gets that limit.
@@ -144,14 +237,59 @@ def propensity_features(orders: pd.DataFrame, as_of, horizon: int, contacts: pd.
     return out
 
 
-def _fit_bgnbd(summary: pd.DataFrame) -> BetaGeoModel | None:
+class _Contacts:
+    """Contacts by customer id (the first row of each), prepared once for many lookups.
+
+    A fit looks contacts up for every window, and scoring and the target
+    list once more: the id index (and its hash table) is built once here.
+    """
+
+    def __init__(self, contacts: pd.DataFrame):
+        index = pd.Index(contacts[S.CUSTOMER_ID])
+        if not index.is_unique:
+            first = ~index.duplicated()
+            contacts, index = contacts[first], index[first]
+        self.index = index
+        self.columns = {col: contacts[col].array for col in contacts.columns if col != S.CUSTOMER_ID}
+        self.added = None
+        if S.ADDED_AT in contacts.columns:
+            added = contacts[S.ADDED_AT]
+            if isinstance(added.dtype, pd.DatetimeTZDtype):
+                added = added.dt.tz_convert(S.TIMEZONE).dt.tz_localize(None)
+            self.added = added.dt.normalize().to_numpy()
+
+    @classmethod
+    def of(cls, contacts) -> _Contacts | None:
+        if contacts is None or isinstance(contacts, cls):
+            return contacts
+        return cls(contacts) if S.CUSTOMER_ID in contacts.columns else None
+
+    def lookup(self, index: pd.Index, columns, day=None) -> pd.DataFrame:
+        """``columns`` (those the contacts have) for the customers in ``index``; missing where unknown.
+
+        With ``day``, a contact added after it is not known yet.
+        """
+        pos = self.index.get_indexer(index)
+        if day is not None and self.added is not None:
+            # NaT (no date) compares False: such a contact is not known at any day
+            pos = np.where((pos >= 0) & (self.added[np.maximum(pos, 0)] <= day.to_datetime64()), pos, -1)
+        return pd.DataFrame({col: pd.api.extensions.take(self.columns[col], pos, allow_fill=True)
+                             for col in columns if col in self.columns}, index=index)
+
+
+def _fit_bgnbd(summary: pd.DataFrame, max_customers: int = 100_000, random_state=0) -> BetaGeoModel | None:
     """BG/NBD on this cutoff's summary, or None when it cannot be fitted (the gates say why).
 
     Customers with T = 0 add exactly 0 to the log-likelihood, so leaving them
-    out changes nothing.
+    out changes nothing. Four parameters need no more than ``max_customers``
+    (a fixed random sample): the fit's cost then stays flat as the base grows.
     """
+    summary = summary[summary["T"] > 0]
+    if len(summary) > max_customers:
+        rows = np.random.default_rng(random_state).choice(len(summary), max_customers, replace=False)
+        summary = summary.iloc[np.sort(rows)]
     try:
-        return BetaGeoModel().fit(summary[summary["T"] > 0])
+        return BetaGeoModel().fit(summary)
     except SikitInputError:
         return None
 
@@ -176,11 +314,21 @@ class RepurchaseModel:
         Fewest buyers a window needs.
     min_repeaters : int, default 30
         Fewest customers who bought again in a window.
+    max_customers : int, default 100_000
+        Customers whose windows train, calibrate and backtest the model: all
+        buyers at ``as_of`` or, when there are more, a sample of this many
+        stratified by first-purchase month (:func:`stratified_sample`). The
+        BG/NBD inside the features fits on at most this many too. Scoring
+        covers every buyer, in batches of ``batch_size``.
+    batch_size : int, default 500_000
+        Customers scored at a time, so memory stays flat as the base grows.
     random_state : int, default 0
 
     Attributes
     ----------
     as_of_ : Timestamp
+    n_customers_, n_sampled_ : int
+        Buyers at ``as_of``, and how many of them the windows used.
     chosen_ : str
         The candidate that scores (a key of :data:`CANDIDATES`).
     backtest_ : DataFrame
@@ -201,19 +349,17 @@ class RepurchaseModel:
     """
 
     def __init__(self, horizon: int = 90, *, max_train_windows: int = 4, min_customers: int = 200,
-                 min_repeaters: int = 30, random_state: int = 0):
+                 min_repeaters: int = 30, max_customers: int = 100_000, batch_size: int = 500_000,
+                 random_state: int = 0):
         self.horizon = horizon
         self.max_train_windows = max_train_windows
         self.min_customers = min_customers
         self.min_repeaters = min_repeaters
+        self.max_customers = max_customers
+        self.batch_size = batch_size
         self.random_state = random_state
 
     # --- windows -------------------------------------------------------------------------
-
-    def _window(self, orders, contacts, cutoff) -> _Window:
-        X = propensity_features(orders, cutoff, self.horizon, contacts)
-        y = repurchase_labels(orders, cutoff, self.horizon).reindex(X.index, fill_value=False).to_numpy()
-        return _Window(cutoff, X, y.astype(np.int64))
 
     def _usable(self, w: _Window) -> str | None:
         """Why a window cannot be used, or None."""
@@ -224,11 +370,14 @@ class RepurchaseModel:
                     f"{w.cutoff:%Y-%m-%d}, need {self.min_repeaters}")
         return None
 
-    def _windows(self, orders, contacts, day):
+    def _windows(self, orders, contacts, day, customers):
         h = pd.Timedelta(days=self.horizon)
+        cutoffs = [day - k * h for k in range(1, self.max_train_windows + 3)]
+        frames = _windows_of(orders, cutoffs, self.horizon, customers=customers, label=True)
         windows, why = [], None
-        for k in progress(range(1, self.max_train_windows + 3), desc="特征窗口 / feature windows"):
-            w = self._window(orders, contacts, day - k * h)
+        for cutoff, frame in progress(list(zip(cutoffs, frames)), desc="特征窗口 / feature windows"):
+            X = _features(frame, cutoff, self.horizon, contacts, None, self.max_customers, self.random_state)
+            w = _Window(cutoff, X, frame["bought"].to_numpy().astype(np.int64))
             why = self._usable(w)
             if why:
                 break
@@ -323,17 +472,29 @@ class RepurchaseModel:
         day = as_of_day(as_of)
         if not (isinstance(self.horizon, int | np.integer) and self.horizon >= 1):
             raise SikitInputError(f"horizon must be a whole number of days >= 1, got {self.horizon!r}")
-        # Filter and date the paid orders once: every window below only cuts them
-        # (and nothing after as_of can reach a feature or a label).
-        orders = paid_orders(orders, day)
-        # Only a head count here: the full features at as_of are built when scoring.
-        buyers = orders[S.CUSTOMER_ID].nunique()
+        self._at_as_of = None
+        if _is_frame(orders):
+            # Filter and date the paid orders once: every window below only cuts them
+            # (and nothing after as_of can reach a feature or a label).
+            orders = paid_orders(orders, day)
+            # Only first purchases here: the full features at as_of are built when scoring.
+            first = orders.groupby(S.CUSTOMER_ID, sort=True)["order_day"].min()
+        else:
+            # An engine scan costs about the same for first purchases as for the whole window
+            # at as_of, which scoring needs next: keep it for score() on the same orders.
+            at_as_of, = _windows_of(orders, [day], self.horizon)
+            first = at_as_of[S.FIRST_PURCHASE]
+            self._at_as_of = (orders, day, at_as_of)
+        buyers = len(first)
         if buyers < self.min_customers:
             raise SikitInputError(
                 f"too few customers for a propensity: {buyers} bought at or before {day:%Y-%m-%d}, "
                 f"need {self.min_customers}"
             )
-        windows = self._windows(orders, contacts, day)
+        # Every window uses the same customers: all buyers at as_of, or a bounded sample of them.
+        self.n_customers_, sample = buyers, stratified_sample(first, self.max_customers, self.random_state)
+        self.n_sampled_ = buyers if sample is None else len(sample)
+        windows = self._windows(orders, self._contacts_for(contacts), day, sample)
         test, calib, train = windows[0], windows[1], windows[2:]
         runs = self._run(CANDIDATES, train, calib)
         rows, self.reliability_, self.gains_ = [], {}, {}
@@ -409,8 +570,11 @@ class RepurchaseModel:
         return pd.DataFrame(rows).sort_values(["importance", "feature"], ascending=[False, True], ignore_index=True)
 
     def _proba(self, X: pd.DataFrame) -> np.ndarray:
+        step = max(int(self.batch_size), 1)
         with threadpool_limits(limits=1):
-            p = self._calibrator.predict(self._raw_scores(self.chosen_, self._fitted, X))
+            p = np.concatenate([self._calibrator.predict(self._raw_scores(self.chosen_, self._fitted,
+                                                                           X.iloc[i:i + step]))
+                                for i in range(0, max(len(X), 1), step)])
         # One calibration window cannot justify certainty either way.
         return np.clip(p, P_FLOOR, 1 - P_FLOOR)
 
@@ -428,7 +592,25 @@ class RepurchaseModel:
                 f"as_of {day:%Y-%m-%d} is before the model's as_of {self.as_of_:%Y-%m-%d}: the model has seen "
                 f"later data; fit a model at that date instead"
             )
-        return day, propensity_features(paid_orders(orders, day), day, self.horizon, contacts)
+        kept, self._at_as_of = getattr(self, "_at_as_of", None), None
+        if kept is not None and kept[0] is orders and kept[1] == day:
+            window = kept[2]
+        else:
+            window, = _windows_of(paid_orders(orders, day) if _is_frame(orders) else orders, [day], self.horizon)
+        return day, _features(window, day, self.horizon, self._contacts_for(contacts), None, self.max_customers,
+                              self.random_state)
+
+    def _contacts_for(self, contacts) -> _Contacts | None:
+        """Contacts prepared for lookups, kept while the same frame is passed again (fit, score, targets)."""
+        kept = getattr(self, "_contacts", None)
+        if kept is None or kept[0] is not contacts:
+            kept = (contacts, _Contacts.of(contacts))
+            self._contacts = kept
+        return kept[1]
+
+    def __getstate__(self):
+        # What is kept between fit and score (the contacts, the as_of window) is not part of the model.
+        return {k: v for k, v in self.__dict__.items() if k not in ("_contacts", "_at_as_of")}
 
     def score(self, orders: pd.DataFrame, contacts: pd.DataFrame | None = None, as_of=None) -> pd.DataFrame:
         """The scores table: one row per customer who bought at or before ``as_of``.
@@ -454,22 +636,19 @@ class RepurchaseModel:
             out[col] = X[col]  # for target_list; dropped from scores.csv
         return out.reset_index()
 
-    def _reasons(self, X: pd.DataFrame) -> tuple[list[str], list[str]]:
+    def _reasons(self, X: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
         imp = self.importance_
         top = [f for f in imp.loc[imp["importance"] > 0, "feature"] if f in _REASONS and f in X.columns][:3]
         # Baselines use one or two features: the RFM facts fill the remaining places.
         top += [f for f in (S.RECENCY_DAYS, S.FREQUENCY, S.MONETARY) if f not in top][:3 - len(top)]
         h = self.horizon
 
-        def words(f, lang):
-            # Each distinct value is worded once: days and counts repeat across many customers.
-            say, values = _REASONS[f][lang], X[f]
-            codes, uniques = pd.factorize(values, use_na_sentinel=False)
-            return np.array([say(v, h) for v in uniques], dtype=object)[codes]
+        def join(lang, sep):
+            parts = [pa.array(_words(_REASONS[f][lang], X[f], h), type=pa.string()) for f in top]
+            joined = pc.binary_join_element_wise(*parts, sep)
+            return pd.Series(pd.array(joined, dtype="str"), index=X.index)
 
-        zh = [words(f, 0) for f in top]
-        en = [words(f, 1) for f in top]
-        return [";".join(parts) for parts in zip(*zh)], ["; ".join(parts) for parts in zip(*en)]
+        return join(0, ";"), join(1, "; ")
 
     def backtest(self) -> pd.DataFrame:
         """The backtest table: every candidate on the last full window before ``as_of``."""
@@ -490,15 +669,45 @@ BANDS_EN = {"高": "high", "中": "medium", "低": "low"}
 
 def band_of(p: pd.Series) -> pd.Series:
     """高 / 中 / 低 by :data:`BANDS`."""
-    return pd.Series(np.where(p >= BANDS["高"], "高", np.where(p >= BANDS["中"], "中", "低")),
-                     index=p.index, dtype="str")
+    codes = np.where(p >= BANDS["高"], 0, np.where(p >= BANDS["中"], 1, 2))
+    return spelled(["高", "中", "低"], codes, index=p.index)
+
+
+class _Say:
+    """Words for a number: ``fmt`` (with ``{v}`` and ``{h}``), or ``missing``; knows how many decimals it shows."""
+
+    def __init__(self, fmt: str, missing: str):
+        self.fmt, self.missing = fmt, missing
+        shown = re.search(r"\{v:[^}]*?\.(\d+)([f%])\}", fmt)
+        self.decimals = None if shown is None else int(shown[1]) + (2 if shown[2] == "%" else 0)
+
+    def __call__(self, v, h) -> str:
+        return self.missing if pd.isna(v) else self.fmt.format(v=v, h=h)
 
 
 def _num(fmt_zh, fmt_en, missing=("无", "none")):
-    def make(i):
-        fmt, miss = (fmt_zh, missing[0]) if i == 0 else (fmt_en, missing[1])
-        return lambda v, h: miss if pd.isna(v) else fmt.format(v=v, h=h)
-    return make(0), make(1)
+    return _Say(fmt_zh, missing[0]), _Say(fmt_en, missing[1])
+
+
+def _words(say, values: pd.Series, h) -> np.ndarray:
+    """``say`` of every value, each distinct wording built once (millions of customers, few wordings)."""
+    decimals = getattr(say, "decimals", None)
+    if decimals is None or not pd.api.types.is_numeric_dtype(values):
+        codes, uniques = pd.factorize(values, use_na_sentinel=False)
+        return np.array([say(v, h) for v in uniques], dtype=object)[codes]
+    v = values.to_numpy(dtype="float64", na_value=np.nan)
+    scaled = v * 10.0 ** decimals
+    # Values whose shown digits are certain (far from a rounding tie, within float precision)
+    # share their wording with every value rounding to the same digits; the rest are worded one by one.
+    with np.errstate(invalid="ignore"):
+        sure = (np.abs(scaled) < 1e9) & (np.abs(scaled - np.floor(scaled) - 0.5) > 1e-6)
+    out = np.empty(len(v), dtype=object)
+    codes, _ = pd.factorize(np.round(scaled[sure]))
+    first = np.unique(codes, return_index=True)[1]
+    out[sure] = np.array([say(x, h) for x in v[sure][first]], dtype=object)[codes]
+    rest = np.flatnonzero(~sure)
+    out[rest] = [say(x, h) for x in v[rest]]
+    return out
 
 
 # Plain words for a customer's value of each feature: (zh, en) formatters.
@@ -551,29 +760,26 @@ def target_list(model: RepurchaseModel, orders: pd.DataFrame, contacts: pd.DataF
     """
     from ._privacy import mask_phone
 
-    scores = (model.score(orders, contacts) if scores is None else scores).set_index(S.CUSTOMER_ID)
-    X = scores
-    quiet = (scores["band"] == "高") & (X[S.RECENCY_DAYS] >= quiet_days)
-    valuable = X[S.MONETARY] >= X[S.MONETARY].quantile(1 - top_value)
-    slipping = valuable & (scores["band"] != "高") & (X["overdue_ratio"] > 1) & ~quiet
-    rule = pd.Series(pd.NA, index=X.index, dtype="object")
-    rule[slipping] = "valuable_slipping"
-    rule[quiet] = "likely_but_quiet"
-    picked = rule.dropna()
+    scores = model.score(orders, contacts) if scores is None else scores
+    # Positions, not labels: a base of millions makes every label lookup a hash-table build.
+    high = (scores["band"] == "高").to_numpy()
+    recency = scores[S.RECENCY_DAYS].to_numpy(dtype="float64", na_value=np.nan)
+    quiet = high & (recency >= quiet_days)
+    valuable = (scores[S.MONETARY] >= scores[S.MONETARY].quantile(1 - top_value)).to_numpy()
+    slipping = valuable & ~high & (scores["overdue_ratio"].to_numpy(dtype="float64", na_value=np.nan) > 1) & ~quiet
+    rows = np.flatnonzero(quiet | slipping)
+    rule = np.where(quiet[rows], "likely_but_quiet", "valuable_slipping")
+    picked = scores.iloc[rows]
     out = pd.DataFrame({
-        "rule": picked,
-        "reason_zh": [TARGET_RULES[r][0].format(d=quiet_days) for r in picked],
-        "reason_en": [TARGET_RULES[r][1].format(d=quiet_days) for r in picked],
-        "p_repurchase": scores.loc[picked.index, "p_repurchase"],
-        "band": scores.loc[picked.index, "band"],
-        S.RECENCY_DAYS: X.loc[picked.index, S.RECENCY_DAYS],
-        S.FREQUENCY: X.loc[picked.index, S.FREQUENCY],
-        S.MONETARY: X.loc[picked.index, S.MONETARY],
-        "top_reasons": scores.loc[picked.index, "top_reasons"],
-        "top_reasons_en": scores.loc[picked.index, "top_reasons_en"],
-    })
-    if contacts is not None and S.CUSTOMER_ID in contacts.columns:
-        c = contacts.drop_duplicates(S.CUSTOMER_ID).set_index(S.CUSTOMER_ID).reindex(out.index)
+        "rule": rule,
+        "reason_zh": [TARGET_RULES[r][0].format(d=quiet_days) for r in rule],
+        "reason_en": [TARGET_RULES[r][1].format(d=quiet_days) for r in rule],
+        **{col: picked[col].to_numpy() for col in ("p_repurchase", "band", S.RECENCY_DAYS, S.FREQUENCY, S.MONETARY,
+                                                   "top_reasons", "top_reasons_en")},
+    }, index=pd.Index(picked[S.CUSTOMER_ID], name=S.CUSTOMER_ID))
+    prepared = model._contacts_for(contacts)
+    if prepared is not None:
+        c = prepared.lookup(out.index, (S.STAFF, S.PHONE))
         if S.STAFF in c.columns:
             out.insert(1, S.STAFF, c[S.STAFF])
         if S.PHONE in c.columns:

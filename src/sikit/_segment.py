@@ -18,6 +18,7 @@ from ._features import as_of_day, rfm
 from ._layers import Layering, layer_profile
 from ._privacy import write_csv
 from ._rfm import Concentration, rfm_classes, rfm_split_points, value_concentration
+from ._text import spelled
 
 __all__ = ["Segmentation", "segment", "NOT_CONVERTED"]
 
@@ -112,6 +113,10 @@ def segment(orders: pd.DataFrame, contacts: pd.DataFrame | None = None, *, as_of
     orders, contacts : DataFrame
         Clean tables (``sikit.clean(...)``). Contacts added at or before
         ``as_of`` who have not bought form the 未购 / not-yet-converted layer.
+        With ``sikit[scale]``, ``orders`` may also be a Parquet/CSV path or an
+        Ibis table: DuckDB (or the table's own engine) then computes the
+        features (:func:`sikit.features.rfm_ibis`) and the orders never
+        enter pandas.
     as_of : date-like
         Only data up to the end of this day are used.
     n_layers : int or "auto"
@@ -137,8 +142,16 @@ def segment(orders: pd.DataFrame, contacts: pd.DataFrame | None = None, *, as_of
     True
     """
     day = as_of_day(as_of)
-    features = rfm(orders, day, contacts=contacts)
-    buyers = features[features[S.FREQUENCY] > 0]
+    if isinstance(orders, pd.DataFrame):
+        features = rfm(orders, day, contacts=contacts)
+    else:  # a file or an Ibis table: an engine scans the orders (sikit[scale])
+        from ._features_ibis import rfm_ibis
+
+        features = rfm_ibis(orders, day, contacts)
+    # Positions, not labels, from here on: with millions of customers every label
+    # lookup builds a hash table of their ids.
+    bought = (features[S.FREQUENCY] > 0).to_numpy()
+    buyers = features[bought]
     if len(buyers) < 2:
         raise SikitInputError(
             f"layering needs at least 2 customers with a paid order at or before {day:%Y-%m-%d}, "
@@ -148,21 +161,19 @@ def segment(orders: pd.DataFrame, contacts: pd.DataFrame | None = None, *, as_of
         layering = Layering(n_layers=n_layers, random_state=random_state).fit(buyers)
     none_zh, none_en = NOT_CONVERTED
     k = layering.n_layers_
-    layer = pd.Series(k + 1, index=features.index, dtype="int64")
-    layer[buyers.index] = layering.predict(buyers)
+    layer = np.full(len(features), k + 1, dtype="int64")
+    layer[bought] = layering.predict(buyers)
     names = pd.concat([layering.names_, pd.DataFrame({S.LAYER_NAME_ZH: [none_zh], S.LAYER_NAME_EN: [none_en]},
                                                      index=pd.Index([k + 1], name=S.LAYER))])
     classes = rfm_classes(features, split=rfm_split)
 
-    layers = features.copy()
+    layers = features.reset_index()
     layers[S.LAYER] = layer
-    layers[S.LAYER_NAME_ZH] = names[S.LAYER_NAME_ZH].reindex(layer).to_numpy()
-    layers[S.LAYER_NAME_EN] = names[S.LAYER_NAME_EN].reindex(layer).to_numpy()
-    layers[S.RFM_CLASS_ZH] = classes[S.RFM_CLASS_ZH].astype("object").where(classes[S.RFM_CLASS_ZH].notna(), none_zh)
-    layers[S.RFM_CLASS_EN] = classes[S.RFM_CLASS_EN].astype("object").where(classes[S.RFM_CLASS_EN].notna(), none_en)
-    layers = layers.reset_index()[_LAYER_COLUMNS]
-    for col in (S.LAYER_NAME_ZH, S.LAYER_NAME_EN, S.RFM_CLASS_ZH, S.RFM_CLASS_EN):
-        layers[col] = layers[col].astype("str")
+    for col in (S.LAYER_NAME_ZH, S.LAYER_NAME_EN):
+        layers[col] = spelled(names[col].astype("str"), layer - 1)
+    for col, none in ((S.RFM_CLASS_ZH, none_zh), (S.RFM_CLASS_EN, none_en)):
+        layers[col] = classes[col].fillna(none).to_numpy()
+    layers = layers[_LAYER_COLUMNS]
 
     frame = layers[[S.LAYER, S.RECENCY_DAYS, S.FREQUENCY, S.MONETARY]]
     profile = layer_profile(frame, names)
