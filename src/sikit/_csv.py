@@ -180,7 +180,6 @@ def _text_cells(text):
 
 
 def _bool_cells(flags):
-    import pyarrow as pa
     import pyarrow.compute as pc
 
     return pc.if_else(flags, _s("True"), _s("False"))

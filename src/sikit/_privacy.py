@@ -191,8 +191,6 @@ def display_id(values: pd.Series, key: str | None = None) -> pd.Series:
     return ("c_" + hashed.str.slice(2).str.translate(_LETTERS)).where(values.notna())
 
 
-
-
 def neutralize_formulas(df: pd.DataFrame) -> pd.DataFrame:
     """Prefix text cells starting with ``= + - @`` with ``'`` so Excel shows, not runs, them.
 

@@ -596,7 +596,7 @@ class RepurchaseModel:
         if kept is not None and kept[0] is orders and kept[1] == day:
             window = kept[2]
         else:
-            window, = _windows_of(paid_orders(orders, day) if _is_frame(orders) else orders, [day], self.horizon)
+            window, = _windows_of(orders, [day], self.horizon)
         return day, _features(window, day, self.horizon, self._contacts_for(contacts), None, self.max_customers,
                               self.random_state)
 
