@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClusterMixin, TransformerMixin
 from sklearn.cluster import KMeans
-from sklearn.metrics import adjusted_rand_score, silhouette_score
+from sklearn.metrics import adjusted_rand_score, pairwise_distances, silhouette_score
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 from threadpoolctl import threadpool_limits
@@ -235,11 +235,18 @@ class Layering(ClusterMixin, TransformerMixin, BaseEstimator):
             msg = (f"只有 {distinct} 种不同的客户特征,分为 {k} 层", f"only {distinct} distinct customer profiles: {k} layers")
             return k, pd.DataFrame(columns=["k", "silhouette"]), msg
         n_sil = min(len(Zs), 5_000)
-        scores = []
+        scores, rows, distances = [], None, None
         for k in ks:
             labels = self._kmeans(k, rng.integers(2**31 - 1)).fit_predict(Zs)
-            scores.append(silhouette_score(Zs, labels, sample_size=n_sil,
-                                           random_state=int(rng.integers(2**31 - 1))))
+            seed = int(rng.integers(2**31 - 1))
+            if distances is None:
+                # One silhouette sample for every k: the ks are compared on the same customers and
+                # their distances, most of the cost, are computed once. The sample is the one
+                # silhouette_score(sample_size=n_sil, random_state=seed) draws; a seed is still drawn
+                # for every k so that the rest of the fit sees the same random numbers.
+                rows = np.random.RandomState(seed).permutation(len(Zs))[:n_sil]
+                distances = pairwise_distances(Zs[rows])
+            scores.append(silhouette_score(distances, labels[rows], metric="precomputed"))
         sel = pd.DataFrame({"k": ks, "silhouette": scores})
         best = int(sel.loc[sel["silhouette"].round(6).idxmax(), "k"])
         top = sel.loc[sel["k"] == best, "silhouette"].iloc[0]
