@@ -109,8 +109,8 @@ def main() -> int:
         dash = io.StringIO(f"not measured: {type(exc).__name__}: {exc} (needs chromium: `make system-deps`)")
     # A process of its own: on Linux a child's peak memory (wait4's ru_maxrss) starts from its
     # parent's size at fork, and this process has grown by now (the dashboard benchmark).
-    scale = io.StringIO(subprocess.run([sys.executable, str(HERE / "scale.py"), "--tiers", "S,M,L"],
-                                       check=True, stdout=subprocess.PIPE, text=True).stdout)
+    scale = subprocess.run([sys.executable, str(HERE / "scale.py"), "--tiers", "S,M,L"],
+                           check=True, stdout=subprocess.PIPE, text=True).stdout
     text = "\n".join([
         "# Benchmark results",
         "",
@@ -132,7 +132,7 @@ def main() -> int:
         "",
         "## Scale tiers (`benchmarks/scale.py --tiers S,M,L`)",
         "",
-        scale.getvalue().strip(),
+        scale.strip(),
         "",
         "## The dashboard in headless Chromium (`benchmarks/dashboard.py`)",
         "",

@@ -235,7 +235,7 @@ class Layering(ClusterMixin, TransformerMixin, BaseEstimator):
             msg = (f"只有 {distinct} 种不同的客户特征,分为 {k} 层", f"only {distinct} distinct customer profiles: {k} layers")
             return k, pd.DataFrame(columns=["k", "silhouette"]), msg
         n_sil = min(len(Zs), 5_000)
-        scores, rows, distances = [], None, None
+        scores, distances = [], None
         for k in ks:
             labels = self._kmeans(k, rng.integers(2**31 - 1)).fit_predict(Zs)
             seed = int(rng.integers(2**31 - 1))
